@@ -1,0 +1,53 @@
+"""Process-wide settings: seeds, CPU threads and log noise, set in one place."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+
+DEFAULT_SEED = 0
+DATA_ENV_VAR = "CIFAR10_DATA"
+CACHE_ENV_VAR = "CIFAR_LIB_CACHE"
+
+
+def quiet_tensorflow() -> None:
+    """Silence TensorFlow's C++ and Python log noise (call before importing TensorFlow)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+
+def configure_threads(intra_op: int | None = None, inter_op: int | None = None) -> None:
+    """Set TensorFlow's thread pools; by default one intra-op thread per CPU core, inter-op 1.
+
+    Must run before TensorFlow executes its first op; later calls are ignored silently.
+    """
+    import tensorflow as tf
+
+    cores = os.cpu_count() or 1
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(intra_op or cores)
+        tf.config.threading.set_inter_op_parallelism_threads(inter_op or 1)
+    except RuntimeError:  # TensorFlow already initialised: keep its settings
+        pass
+
+
+def set_seed(seed: int = DEFAULT_SEED, deterministic: bool = True) -> int:
+    """Seed Python, NumPy, TensorFlow and Keras; optionally ask TensorFlow for deterministic ops."""
+    random.seed(seed)
+    np.random.seed(seed)
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    return seed
+
+
+def cache_dir() -> str:
+    """Folder for decoded-data caches: ``$CIFAR_LIB_CACHE`` or ``~/.cache/cifar_lib``."""
+    path = os.environ.get(CACHE_ENV_VAR) or os.path.join(os.path.expanduser("~"), ".cache", "cifar_lib")
+    return path

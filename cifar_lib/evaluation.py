@@ -1,0 +1,81 @@
+"""Prediction with test-time augmentation (TTA) and accuracy.
+
+TTA levels (airbench): "none"; "mirror" averages the image and its mirror; "mirror_translate"
+adds the 1-pixel shifts up-left and down-right (each with its mirror): 6 views, weights 0.5
+for the unshifted pair and 0.25 for each shifted pair. Views are averaged as logits (or
+log-probabilities for a softmax model: the same thing up to a per-image constant).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+TTA_LEVELS = ("none", "mirror", "mirror_translate")
+
+
+def load_model(path: str) -> keras.Model:
+    """Load a saved model (``.keras``) for inference; custom layers are registered by importing cifar_lib."""
+    import cifar_lib.models  # noqa: F401  (registers Whitening, DiracInit)
+    import cifar_lib.training  # noqa: F401  (registers TorchSGD, PiecewiseLinear)
+
+    return keras.models.load_model(path, compile=False)
+
+
+def mirror(images: tf.Tensor) -> tf.Tensor:
+    """Left-right flip of an NHWC batch."""
+    return tf.reverse(images, axis=[2])
+
+
+def translate(images: tf.Tensor, dy: int, dx: int) -> tf.Tensor:
+    """Shift an NHWC batch by (dy, dx) pixels (positive: down/right), filling from a reflect pad."""
+    pad = max(abs(dy), abs(dx))
+    h, w = images.shape[1], images.shape[2]
+    padded = tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
+    return padded[:, pad - dy : pad - dy + h, pad - dx : pad - dx + w, :]
+
+
+def tta_views(images: tf.Tensor, tta: str = "none") -> list[tuple[tf.Tensor, float]]:
+    """The (view, weight) pairs that level ``tta`` averages; weights sum to 1."""
+    if tta not in TTA_LEVELS:
+        raise ValueError(f"unknown tta level {tta!r}; choose one of {TTA_LEVELS}")
+    if tta == "none":
+        return [(images, 1.0)]
+    views = [(images, 0.5), (mirror(images), 0.5)]
+    if tta == "mirror":
+        return views
+    shifted = []
+    for dy, dx in ((-1, -1), (1, 1)):
+        moved = translate(images, dy, dx)
+        shifted += [(moved, 0.125), (mirror(moved), 0.125)]
+    return [(view, 0.25) for view, _ in views] + shifted
+
+
+def predict(model: keras.Model, images: np.ndarray, tta: str = "none", batch_size: int = 500) -> np.ndarray:
+    """Class probabilities (N, 10) for uint8 or 0..255 float images, averaged over the TTA views."""
+    from cifar_lib.models import outputs_logits
+
+    logits_model = outputs_logits(model)
+    out = []
+    for start in range(0, len(images), batch_size):
+        batch = tf.convert_to_tensor(images[start : start + batch_size], tf.float32)
+        total = 0.0
+        for view, weight in tta_views(batch, tta):
+            y = model(view, training=False)
+            total += weight * (y if logits_model else tf.math.log(tf.maximum(y, 1e-12)))
+        out.append(tf.nn.softmax(total).numpy())
+    return np.concatenate(out) if out else np.zeros((0, model.output_shape[-1]), "float32")
+
+
+def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, tta: str = "none", batch_size: int = 500) -> dict:
+    """Accuracy (and the predictions behind it) of ``model`` on labelled images."""
+    probabilities = predict(model, images, tta=tta, batch_size=batch_size)
+    predicted = probabilities.argmax(axis=1)
+    return {
+        "accuracy": float(np.mean(predicted == np.asarray(labels))),
+        "n": int(len(labels)),
+        "tta": tta,
+        "predicted": predicted,
+        "probabilities": probabilities,
+    }

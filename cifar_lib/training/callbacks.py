@@ -1,0 +1,178 @@
+"""Keras callbacks of the training engine: run recording/resume, lookahead EMA, the bias gate."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+
+import keras
+import numpy as np
+import pandas as pd
+
+STATE_DIR = "checkpoint"
+STATE_WEIGHTS = "state.weights.h5"
+STATE_JSON = "state.json"
+HISTORY_CSV = "history.csv"
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+def _atomic_write_text(path: str, text: str) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def load_state(out_dir: str) -> dict | None:
+    """The resume state of an interrupted run in ``out_dir`` (None when there is none)."""
+    path = os.path.join(out_dir, STATE_DIR, STATE_JSON)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def state_weights_path(out_dir: str) -> str:
+    return os.path.join(out_dir, STATE_DIR, STATE_WEIGHTS)
+
+
+class RunRecorder(keras.callbacks.Callback):
+    """Times each epoch, appends a history row, and checkpoints weights + optimizer for resume.
+
+    Each epoch end writes the weights first and then ``state.json`` (both via rename), so a
+    run killed at any moment resumes from the last epoch whose state is complete, and
+    ``history.csv`` always has one row per finished epoch.
+    """
+
+    def __init__(self, out_dir: str, config: dict, history: list[dict] | None = None):
+        super().__init__()
+        self.out_dir = out_dir
+        self.config = config
+        self.rows: list[dict] = list(history or [])
+        os.makedirs(os.path.join(out_dir, STATE_DIR), exist_ok=True)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+        self._eval_seconds = 0.0
+
+    def on_test_begin(self, logs=None):
+        self._eval_start = time.perf_counter()
+
+    def on_test_end(self, logs=None):
+        self._eval_seconds += time.perf_counter() - self._eval_start
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        loss = logs.get("loss", float("nan"))
+        if not math.isfinite(loss):
+            self.model.stop_training = True
+            raise TrainingDiverged(
+                f"training diverged: loss is {loss} at epoch {epoch + 1}. Lower the learning rate or "
+                f"check the data; the last good state (epoch {len(self.rows)}) is kept in {self.out_dir}."
+            )
+        seconds = time.perf_counter() - self._start
+        row = {"epoch": epoch + 1}
+        row.update({k: float(v) for k, v in logs.items() if k != "learning_rate"})
+        row["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        row["seconds"] = round(seconds, 3)
+        row["train_seconds"] = round(seconds - self._eval_seconds, 3)
+        self.rows.append(row)
+        self._save(epoch + 1)
+
+    def _save(self, epochs_done: int) -> None:
+        weights = state_weights_path(self.out_dir)
+        self.model.save_weights(f"{weights}.tmp.weights.h5")
+        os.replace(f"{weights}.tmp.weights.h5", weights)
+        state = {"epochs_done": epochs_done, "config": self.config, "history": self.rows}
+        _atomic_write_text(os.path.join(self.out_dir, STATE_DIR, STATE_JSON), json.dumps(state, indent=1))
+        write_history(self.out_dir, self.rows)
+
+
+def write_history(out_dir: str, rows: list[dict]) -> str:
+    """Write ``history.csv`` (one row per epoch) atomically; returns its path."""
+    path = os.path.join(out_dir, HISTORY_CSV)
+    _atomic_write_text(path, pd.DataFrame(rows).to_csv(index=False))
+    return path
+
+
+class BatchNaNGuard(keras.callbacks.Callback):
+    """Stop at the first batch whose loss is NaN/inf, with a clear error instead of a wasted epoch."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True
+            raise TrainingDiverged(
+                f"training diverged: loss is {float(loss)} at batch {batch + 1}. "
+                "Lower the learning rate or check the data."
+            )
+
+
+class GateSchedule(keras.callbacks.Callback):
+    """Open the optimizer's gate (the whitening bias trains) for the first ``epochs`` epochs only."""
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.optimizer.gate.assign(1.0 if epoch < self.epochs else 0.0)
+
+
+class Lookahead(keras.callbacks.Callback):
+    """airbench's lookahead: every ``every`` steps, ema = lerp(ema, w, 1 - rho) and w = ema.
+
+    rho = 0.95**5 * (step / total_steps)**3 grows towards the end, so late training is
+    averaged strongly. Active from ``start_epoch``; weights are reset to the average at the
+    end of every epoch, so a checkpoint's weights equal the average (exact resume).
+    """
+
+    def __init__(self, total_steps: int, start_epoch: int, every: int = 5):
+        super().__init__()
+        self.total_steps = total_steps
+        self.start_epoch = start_epoch
+        self.every = every
+        self.ema: list | None = None
+        self._active = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._active = epoch >= self.start_epoch
+        self._synced = False
+        if self._active and self.ema is None:
+            self.ema = [keras.Variable(w, trainable=False) for w in self._float_weights()]
+
+    def _float_weights(self):
+        return [w for w in self.model.weights if "float" in str(w.dtype)]
+
+    def _update(self, decay: float) -> None:
+        for ema, w in zip(self.ema, self._float_weights()):
+            ema.assign(ema + (w - ema) * (1.0 - decay))
+            w.assign(ema)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not self._active:
+            return
+        step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+        if step % self.every == 0:
+            self._update(0.95**5 * (min(step, self.total_steps) / self.total_steps) ** 3)
+
+    def _sync(self) -> None:
+        if self._active and not self._synced:
+            self._update(1.0)
+            self._synced = True
+
+    def on_test_begin(self, logs=None):  # validation sees the averaged weights
+        self._sync()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._sync()
+
+
+def ema_decay(step: np.ndarray | int, total_steps: int) -> np.ndarray:
+    """The lookahead decay rho at ``step`` (for plots and tests)."""
+    return 0.95**5 * (np.asarray(step) / total_steps) ** 3

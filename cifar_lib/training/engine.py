@@ -1,0 +1,221 @@
+"""``train(recipe, data, out_dir)``: one resumable training run that leaves its artifacts behind.
+
+out_dir/
+  model.keras       final model (self-contained: feed it 0..255 pixels)
+  best.keras        best epoch by validation accuracy
+  history.csv       one row per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate, seconds
+  run.json          recipe, overrides, seed, versions, device, wall time, final metrics
+  checkpoint/       resume state (weights + optimizer + history), kept until the run finishes
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import time
+
+import keras
+import numpy as np
+import pandas as pd
+
+from cifar_lib import config as cfg
+from cifar_lib.data import CifarData, one_hot, stratified_subset, train_val_split
+from cifar_lib.models import build_model
+from cifar_lib.models.fast import normalize_for_whitening, whitening_layer
+from cifar_lib.training import callbacks as cb
+from cifar_lib.training.optimizer import TorchSGD
+from cifar_lib.training.recipes import Recipe, get_recipe
+from cifar_lib.training.runinfo import device_info, git_commit, package_versions
+from cifar_lib.training.schedules import PiecewiseLinear, seed_time_decay
+from cifar_lib.training.streams import fast_train_stream, plain_stream, seed_train_stream
+
+log = logging.getLogger(__name__)
+
+RUN_JSON = "run.json"
+WHITENING_SAMPLES = 5000
+EVAL_BATCH = 500
+ENGINE_OPTIONS = ("subset", "verbose")
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What ``train`` returns: the final model, its per-epoch history and the run record."""
+
+    model: keras.Model
+    history: pd.DataFrame
+    out_dir: str
+    run_info: dict
+
+
+def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) -> TrainResult:
+    """Train ``recipe`` on ``data`` into ``out_dir``; resumes an interrupted run, returns a finished one.
+
+    overrides: any Recipe field (epochs, batch_size, seed, learning_rate, val_fraction, ...) plus
+    ``subset`` (train on a class-balanced subset of N training images) and ``verbose`` (Keras
+    verbosity, default 1). Unknown names or bad values raise ValueError before any work.
+    """
+    verbose = overrides.pop("verbose", 1)
+    subset = overrides.pop("subset", None)
+    recipe = get_recipe(recipe).replace(**overrides)
+    if subset is not None and (not isinstance(subset, int) or subset < 10):
+        raise ValueError(f"subset must be an integer >= 10 (images), got {subset!r}")
+    config = {"recipe": recipe.to_dict(), "overrides": dict(overrides, subset=subset), "data_source": data.source}
+
+    os.makedirs(out_dir, exist_ok=True)
+    finished = _finished_run(out_dir, config)
+    if finished is not None:
+        return finished
+    state = cb.load_state(out_dir)
+    if state is not None and state["config"] != config:
+        raise ValueError(
+            f"{out_dir} holds an interrupted run with a different configuration; "
+            "resume it with the same settings, or choose a new out_dir"
+        )
+
+    cfg.configure_threads()
+    cfg.set_seed(recipe.seed)
+    x_train, y_train, x_val, y_val, val_source = _split(data, recipe, subset)
+    model = build_model(recipe.model)
+    steps_per_epoch = _steps_per_epoch(len(x_train), recipe)
+    model.compile(optimizer=_optimizer(recipe, model, steps_per_epoch), loss=_loss(recipe, model), metrics=["accuracy"])
+
+    model.optimizer.build(model.trainable_variables)
+    start_epoch, history = 0, []
+    if state is not None:
+        model.load_weights(cb.state_weights_path(out_dir))
+        start_epoch, history = state["epochs_done"], state["history"]
+        log.warning("resuming %s from epoch %d of %d", out_dir, start_epoch, recipe.epochs)
+        print(f"Resuming from epoch {start_epoch} of {recipe.epochs} (state in {out_dir}/checkpoint)")
+    elif recipe.model == "fast":
+        whitening_layer(model).init_from_images(normalize_for_whitening(x_train[:WHITENING_SAMPLES]))
+
+    y_train_1h, y_val_1h = one_hot(y_train, 10), one_hot(y_val, 10)
+    callbacks = _callbacks(recipe, out_dir, config, history, steps_per_epoch)
+    if recipe.augmentation == "fast":
+        train_ds = fast_train_stream(x_train, y_train_1h, recipe.batch_size, start_epoch, recipe.epochs, recipe.seed)
+    elif recipe.augmentation == "seed":
+        train_ds = seed_train_stream(x_train, y_train_1h, recipe.batch_size, recipe.seed, recipe.drop_remainder)
+    else:
+        train_ds = plain_stream(x_train, y_train_1h, recipe.batch_size, recipe.drop_remainder)
+    val_ds = plain_stream(x_val, y_val_1h, EVAL_BATCH)
+
+    started = time.time()
+    if start_epoch < recipe.epochs:
+        model.fit(
+            train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=start_epoch,
+            steps_per_epoch=steps_per_epoch if recipe.augmentation == "fast" else None,
+            callbacks=callbacks, verbose=verbose, shuffle=False,
+        )
+    recorder = next(c for c in callbacks if isinstance(c, cb.RunRecorder))
+    return _finish(model, recorder.rows, out_dir, config, recipe, val_source, len(x_train), len(x_val), started)
+
+
+def _split(data: CifarData, recipe: Recipe, subset: int | None):
+    """Training and monitoring sets: a held-out split of train/, or all of train/ and test/."""
+    if recipe.val_fraction > 0:
+        x_train, y_train, x_val, y_val = train_val_split(data.x_train, data.y_train, recipe.val_fraction, recipe.seed)
+        val_source = "validation"
+    else:
+        x_train, y_train, x_val, y_val = data.x_train, data.y_train, data.x_test, data.y_test
+        val_source = "test"
+    if len(x_val) == 0:
+        raise ValueError("no data to validate on: the data has no test split and val_fraction is 0")
+    if subset is not None and subset < len(x_train):
+        x_train, y_train = stratified_subset(x_train, y_train, subset, recipe.seed)
+    if len(x_train) < recipe.batch_size and recipe.drop_remainder:
+        raise ValueError(f"{len(x_train)} training images is less than one batch of {recipe.batch_size}")
+    return x_train, y_train, x_val, y_val, val_source
+
+
+def _steps_per_epoch(n: int, recipe: Recipe) -> int:
+    return n // recipe.batch_size if recipe.drop_remainder else -(-n // recipe.batch_size)
+
+
+def _optimizer(recipe: Recipe, model: keras.Model, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    if recipe.optimizer == "adam":
+        return keras.optimizers.Adam(seed_time_decay(recipe.learning_rate, recipe.lr_time_decay))
+    # airbench's decoupled units -> PyTorch SGD terms for a mean (not summed) batch loss:
+    # torch lr = lr / (1024 * (1 + 1 / (1 - momentum))) per summed example, times batch_size here.
+    kilostep_scale = 1024 * (1 + 1 / (1 - recipe.momentum))
+    lr = recipe.learning_rate / kilostep_scale * recipe.batch_size
+    schedule = PiecewiseLinear(lr, steps_per_epoch * recipe.epochs)
+    bias_scales = {v.path: recipe.bn_bias_lr_scale for v in model.trainable_variables if v.path.endswith("beta")}
+    return TorchSGD(
+        schedule,
+        momentum=recipe.momentum,
+        weight_decay_coupled=recipe.weight_decay / recipe.learning_rate,
+        lr_scales=bias_scales,
+        gated=(whitening_layer(model).bias.path,) if recipe.whiten_bias_epochs else (),
+    )
+
+
+def _loss(recipe: Recipe, model: keras.Model) -> keras.losses.Loss:
+    from cifar_lib.models import outputs_logits
+
+    return keras.losses.CategoricalCrossentropy(from_logits=outputs_logits(model), label_smoothing=recipe.label_smoothing)
+
+
+def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, steps_per_epoch: int) -> list:
+    best = keras.callbacks.ModelCheckpoint(
+        os.path.join(out_dir, "best.keras"), monitor="val_accuracy", mode="max", save_best_only=True
+    )
+    if history:  # resumed: "best" must beat what earlier epochs reached
+        best.best = max(row.get("val_accuracy", float("-inf")) for row in history)
+    callbacks: list = [cb.BatchNaNGuard()]
+    if recipe.whiten_bias_epochs:
+        callbacks.append(cb.GateSchedule(recipe.whiten_bias_epochs))
+    if recipe.ema_start_epoch is not None:
+        callbacks.append(cb.Lookahead(steps_per_epoch * recipe.epochs, recipe.ema_start_epoch, recipe.ema_every))
+    callbacks += [cb.RunRecorder(out_dir, config, history), best]
+    return callbacks
+
+
+def _finish(model, rows, out_dir, config, recipe, val_source, n_train, n_val, started) -> TrainResult:
+    model.save(os.path.join(out_dir, "model.keras"))
+    history = pd.DataFrame(rows)
+    cb.write_history(out_dir, rows)
+    last = rows[-1] if rows else {}
+    run_info = {
+        "status": "complete",
+        **config,
+        "seed": recipe.seed,
+        "val_source": val_source,
+        "n_train": n_train,
+        "n_val": n_val,
+        "epochs": len(rows),
+        "final": {k: last.get(k) for k in ("loss", "accuracy", "val_loss", "val_accuracy")},
+        "best_val_accuracy": max((r.get("val_accuracy", 0.0) for r in rows), default=None),
+        "train_seconds": round(sum(r.get("train_seconds", 0.0) for r in rows), 1),
+        "wall_seconds": round(sum(r.get("seconds", 0.0) for r in rows), 1),
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": package_versions(),
+        "device": device_info(),
+        "git_commit": git_commit(),
+    }
+    with open(os.path.join(out_dir, RUN_JSON), "w") as f:
+        json.dump(run_info, f, indent=2)
+    shutil.rmtree(os.path.join(out_dir, cb.STATE_DIR), ignore_errors=True)
+    return TrainResult(model, history, out_dir, run_info)
+
+
+def _finished_run(out_dir: str, config: dict) -> TrainResult | None:
+    """Load a finished run with the same configuration; a different one is an error."""
+    path = os.path.join(out_dir, RUN_JSON)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        run_info = json.load(f)
+    same = all(run_info.get(k) == v for k, v in config.items())
+    if not same:
+        raise ValueError(
+            f"{out_dir} already holds a finished run with a different configuration; choose a new out_dir"
+        )
+    print(f"{out_dir} holds a finished run of this configuration: loading it instead of training again.")
+    from cifar_lib.evaluation import load_model
+
+    model = load_model(os.path.join(out_dir, "model.keras"))
+    return TrainResult(model, pd.read_csv(os.path.join(out_dir, cb.HISTORY_CSV)), out_dir, run_info)

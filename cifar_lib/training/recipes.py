@@ -1,0 +1,103 @@
+"""Training recipes as plain data: every hyperparameter of a run in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that defines a training run except the data and the output folder."""
+
+    name: str
+    model: str
+    epochs: int
+    batch_size: int
+    optimizer: str  # "adam" | "torch_sgd"
+    learning_rate: float
+    augmentation: str  # "seed" | "fast" | "none"
+    val_fraction: float  # held out of train/ for validation; 0 trains on all of it and monitors test/
+    label_smoothing: float = 0.0
+    lr_time_decay: float = 0.0  # adam: lr / (1 + decay * step)
+    momentum: float = 0.0
+    weight_decay: float = 0.0  # torch_sgd: decoupled, per 1024 examples
+    bn_bias_lr_scale: float = 1.0
+    whiten_bias_epochs: int = 0
+    ema_start_epoch: int | None = None  # lookahead/EMA of weights from this epoch on
+    ema_every: int = 5
+    drop_remainder: bool = False
+    seed: int = 0
+
+    def replace(self, **overrides) -> "Recipe":
+        """A copy with some fields changed; unknown names raise a ValueError listing the valid ones."""
+        valid = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(overrides) - valid)
+        if unknown:
+            raise ValueError(f"unknown recipe setting(s) {unknown}; valid settings: {sorted(valid)}")
+        return dataclasses.replace(self, **overrides).validated()
+
+    def validated(self) -> "Recipe":
+        """Check values; raises ValueError naming the bad setting."""
+        if not isinstance(self.epochs, int) or self.epochs < 1:
+            raise ValueError(f"epochs must be a positive integer, got {self.epochs!r}")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction!r}")
+        if self.learning_rate <= 0:
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        if self.optimizer not in ("adam", "torch_sgd"):
+            raise ValueError(f"optimizer must be 'adam' or 'torch_sgd', got {self.optimizer!r}")
+        if self.augmentation not in ("seed", "fast", "none"):
+            raise ValueError(f"augmentation must be 'seed', 'fast' or 'none', got {self.augmentation!r}")
+        return self
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+SEED = Recipe(
+    name="seed",
+    model="seed",
+    epochs=100,
+    batch_size=64,
+    optimizer="adam",
+    learning_rate=3e-4,
+    lr_time_decay=1e-6,
+    augmentation="seed",
+    val_fraction=0.2,
+)
+
+# airbench94's hyperparameters (ANCHORS.md). lr and weight_decay are in airbench's "decoupled"
+# units per 1024 examples; the engine turns them into PyTorch-SGD terms for the actual batch size.
+FAST = Recipe(
+    name="fast",
+    model="fast",
+    epochs=10,
+    batch_size=1024,
+    optimizer="torch_sgd",
+    learning_rate=11.5,
+    momentum=0.85,
+    weight_decay=0.0153,
+    bn_bias_lr_scale=64.0,
+    label_smoothing=0.2,
+    augmentation="fast",
+    val_fraction=0.0,
+    whiten_bias_epochs=3,
+    ema_start_epoch=3,
+    ema_every=5,
+    drop_remainder=True,
+)
+
+RECIPES: dict[str, Recipe] = {r.name: r for r in (SEED, FAST)}
+
+
+def get_recipe(name: "str | Recipe") -> Recipe:
+    """The recipe called ``name`` (a Recipe passes through)."""
+    if isinstance(name, Recipe):
+        return name.validated()
+    try:
+        return RECIPES[name]
+    except KeyError:
+        raise ValueError(f"unknown recipe {name!r}; known recipes: {', '.join(sorted(RECIPES))}") from None
