@@ -35,15 +35,21 @@ def configure_threads(intra_op: int | None = None, inter_op: int | None = None) 
 
 
 def set_seed(seed: int = DEFAULT_SEED, deterministic: bool = True) -> int:
-    """Seed Python, NumPy, TensorFlow and Keras; optionally ask TensorFlow for deterministic ops."""
+    """Seed Python, NumPy, TensorFlow and Keras; ``deterministic`` turns TensorFlow's op determinism on or off.
+
+    Keras will not XLA-compile while op determinism is on, so XLA runs pass ``deterministic=False``
+    (XLA on a CPU gives repeatable results on its own; the tests check that).
+    """
     random.seed(seed)
     np.random.seed(seed)
     import keras
-    import tensorflow as tf
+    from tensorflow.python.framework import config as tf_config
 
     keras.utils.set_random_seed(seed)
     if deterministic:
-        tf.config.experimental.enable_op_determinism()
+        tf_config.enable_op_determinism()
+    else:
+        tf_config.disable_op_determinism()
     return seed
 
 

@@ -77,11 +77,12 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) ->
         )
 
     cfg.configure_threads()
-    cfg.set_seed(recipe.seed)
+    cfg.set_seed(recipe.seed, deterministic=recipe.jit_compile is not True)
     x_train, y_train, x_val, y_val, val_source = _split(data, recipe, subset)
     model = build_model(recipe.model)
     steps_per_epoch = _steps_per_epoch(len(x_train), recipe)
-    model.compile(optimizer=_optimizer(recipe, model, steps_per_epoch), loss=_loss(recipe, model), metrics=["accuracy"])
+    model.compile(optimizer=_optimizer(recipe, model, steps_per_epoch), loss=_loss(recipe, model), metrics=["accuracy"],
+                  jit_compile=recipe.jit_compile)
 
     model.optimizer.build(model.trainable_variables)
     start_epoch, history = 0, []

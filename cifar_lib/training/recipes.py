@@ -27,6 +27,7 @@ class Recipe:
     ema_start_epoch: int | None = None  # lookahead/EMA of weights from this epoch on
     ema_every: int = 5
     drop_remainder: bool = False
+    jit_compile: "bool | str" = "auto"  # XLA; measured 1.45x faster for the fast net on 2 CPU cores
     seed: int = 0
 
     def replace(self, **overrides) -> "Recipe":
@@ -88,6 +89,7 @@ FAST = Recipe(
     ema_start_epoch=3,
     ema_every=5,
     drop_remainder=True,
+    jit_compile=True,
 )
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (SEED, FAST)}

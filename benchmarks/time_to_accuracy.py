@@ -1,0 +1,67 @@
+"""Train the fast recipe once; print when test accuracy first reaches 86/90/93/94%.
+
+    python benchmarks/time_to_accuracy.py --data ../shared/cifar10 --out runs/fast-full
+
+Test accuracy (no TTA) is measured at every epoch end; "seconds" counts training time only
+(evaluation excluded), as in airbench. At the end the final model is evaluated with
+test-time augmentation. Figures go to <out>/time_to_accuracy.json. Resumable: run the same
+command again after an interruption.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+THRESHOLDS = (0.86, 0.90, 0.93, 0.94)
+
+
+def seconds_to_thresholds(history, thresholds=THRESHOLDS) -> dict[str, float | None]:
+    """Cumulative training seconds at the first epoch whose val_accuracy reaches each threshold."""
+    elapsed = history["train_seconds"].cumsum()
+    out = {}
+    for t in thresholds:
+        hit = history.index[history["val_accuracy"] >= t]
+        out[f"{t:.2f}"] = round(float(elapsed[hit[0]]), 1) if len(hit) else None
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=None, help="CIFAR-10 source (default $CIFAR10_DATA)")
+    p.add_argument("--out", default="runs/fast-full")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+
+    from cifar_lib.data import load_cifar10
+    from cifar_lib.evaluation import evaluate
+    from cifar_lib.training import train
+
+    data = load_cifar10(args.data)
+    overrides = {"seed": args.seed} | ({"epochs": args.epochs} if args.epochs else {})
+    result = train("fast", data, args.out, verbose=2, **overrides)
+    t0 = time.perf_counter()
+    tta = {level: evaluate(result.model, data.x_test, data.y_test, tta=level)["accuracy"]
+           for level in ("none", "mirror", "mirror_translate")}
+    figures = {
+        "data": data.source,
+        "n_test": int(len(data.y_test)),
+        "device": result.run_info["device"]["device"],
+        "epochs": result.run_info["epochs"],
+        "train_seconds_total": result.run_info["train_seconds"],
+        "seconds_to_test_accuracy": seconds_to_thresholds(result.history),
+        "test_accuracy_per_epoch": [round(v, 4) for v in result.history["val_accuracy"]],
+        "final_test_accuracy": {k: round(v, 4) for k, v in tta.items()},
+        "tta_eval_seconds": round(time.perf_counter() - t0, 1),
+    }
+    with open(os.path.join(args.out, "time_to_accuracy.json"), "w") as f:
+        json.dump(figures, f, indent=2)
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Command line: ``python -m cifar_lib {train,evaluate,pipeline} ...`` (``--help`` on each)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from cifar_lib.config import quiet_tensorflow
+
+
+def _train(args: argparse.Namespace) -> int:
+    from cifar_lib.data import load_cifar10
+    from cifar_lib.training import train
+
+    overrides = {k: v for k, v in {"epochs": args.epochs, "subset": args.subset, "batch_size": args.batch_size,
+                                   "seed": args.seed}.items() if v is not None}
+    data = load_cifar10(args.data)
+    result = train(args.recipe, data, args.out, verbose=args.verbose, **overrides)
+    final = result.run_info["final"]
+    print(f"done: {result.run_info['epochs']} epochs, {result.run_info['val_source']} accuracy "
+          f"{final['val_accuracy']:.4f}, training {result.run_info['train_seconds']:.0f} s; artifacts in {args.out}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from cifar_lib.data import load_cifar10
+    from cifar_lib.evaluation import evaluate, load_model
+    from cifar_lib.reports import per_class_accuracy
+
+    data = load_cifar10(args.data)
+    x, y = data.x_test, data.y_test
+    if args.limit:
+        x, y = x[: args.limit], y[: args.limit]
+    model = load_model(args.model)
+    result = evaluate(model, x, y, tta=args.tta)
+    table = per_class_accuracy(y, result["predicted"], data.class_names)
+    if args.json:
+        print(json.dumps({"model": args.model, "data": data.source, "n": result["n"], "tta": args.tta,
+                          "accuracy": result["accuracy"],
+                          "per_class": dict(zip(table["class"], table["accuracy"].round(4)))}, indent=2))
+    else:
+        print(f"{args.model}: test accuracy {result['accuracy']:.4f} on {result['n']} images (tta={args.tta})")
+        print(table.to_string(index=False))
+    return 0
+
+
+def _pipeline(args: argparse.Namespace) -> int:
+    from cifar_lib import pipeline
+
+    return pipeline.run_from_args(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cifar_lib", description="CIFAR-10 tutorial tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a recipe into an output folder (resumes when interrupted)")
+    t.add_argument("--recipe", default="fast", help="recipe name: fast (default) or seed")
+    t.add_argument("--out", required=True, help="output folder (model.keras, history.csv, run.json)")
+    t.add_argument("--epochs", type=int, help="override the recipe's epoch count")
+    t.add_argument("--subset", type=int, help="train on a class-balanced subset of N images")
+    t.add_argument("--batch-size", type=int, help="override the recipe's batch size")
+    t.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
+    t.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
+    t.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Keras verbosity")
+    t.set_defaults(func=_train)
+
+    e = sub.add_parser("evaluate", help="test accuracy (and per-class accuracy) of a saved model")
+    e.add_argument("--model", required=True, help="a saved .keras model, e.g. models/cifar10_fast.keras")
+    e.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
+    e.add_argument("--tta", nargs="?", const="mirror_translate", default="none",
+                   choices=("none", "mirror", "mirror_translate"),
+                   help="test-time augmentation; --tta alone means mirror_translate (6 views)")
+    e.add_argument("--limit", type=int, help="evaluate only the first N test images")
+    e.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    e.set_defaults(func=_evaluate)
+
+    try:
+        from cifar_lib import pipeline
+    except ImportError:  # pipeline not available in this checkout
+        pipeline = None
+    if pipeline is not None:
+        p = sub.add_parser("pipeline", help="run notebooks 01..05 with papermill")
+        pipeline.add_arguments(p)
+        p.set_defaults(func=_pipeline)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    quiet_tensorflow()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as exc:  # bad input: one clear line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

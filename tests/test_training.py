@@ -1,0 +1,159 @@
+"""The training engine: a short run learns and writes every artifact; interrupted runs resume."""
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from cifar_lib.training import FAST, SEED, TrainingDiverged, get_recipe, train
+from cifar_lib.training import callbacks as cb
+from cifar_lib.training.schedules import PiecewiseLinear, seed_time_decay
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    """A learnable tiny CIFAR-shaped set: each class has its own colour, plus noise (400 train, 100 test)."""
+    from cifar_lib.data import CLASS_NAMES, CifarData
+
+    rng = np.random.default_rng(0)
+    colours = rng.integers(0, 200, (10, 3))
+
+    def make(n):
+        y = np.arange(n) % 10
+        x = rng.integers(0, 56, (n, 32, 32, 3)) + colours[y][:, None, None, :]
+        return x.clip(0, 255).astype("uint8"), y.astype("int64")
+
+    x_train, y_train = make(400)
+    x_test, y_test = make(100)
+    return CifarData(x_train, y_train, x_test, y_test, tuple(CLASS_NAMES), "synthetic")
+
+
+ARTIFACTS = {"model.keras", "best.keras", "history.csv", "run.json"}
+# small, fast settings for tests: the tiny seed model run and the fast recipe at a small batch
+SEED_TINY = {"epochs": 2, "batch_size": 32}
+FAST_TINY = {"epochs": 2, "batch_size": 50}
+
+
+def test_seed_recipe_is_the_original():
+    assert (SEED.model, SEED.optimizer, SEED.learning_rate, SEED.lr_time_decay) == ("seed", "adam", 3e-4, 1e-6)
+    assert (SEED.batch_size, SEED.epochs, SEED.val_fraction, SEED.augmentation) == (64, 100, 0.2, "seed")
+    schedule = seed_time_decay()
+    assert float(schedule(0)) == pytest.approx(3e-4)
+    assert float(schedule(1_000_000)) == pytest.approx(3e-4 / 2)
+
+
+def test_fast_schedule_shape():
+    s = PiecewiseLinear(1.0, total_steps=100)
+    values = [float(s(step)) for step in (0, 23, 100)]
+    assert values == pytest.approx([0.2, 1.0, 0.07], abs=1e-6)
+    assert float(s(11)) == pytest.approx(0.2 + 0.8 * 11 / 23, abs=1e-5)  # linear warm-up
+    assert float(s(60)) == pytest.approx(1.0 - 0.93 * (60 - 23) / 77, abs=1e-5)  # linear decay
+    assert max(float(s(i)) for i in range(101)) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_bad_overrides_are_clear_errors(tiny_data, tmp_path):
+    with pytest.raises(ValueError, match="unknown recipe 'nope'"):
+        train("nope", tiny_data, str(tmp_path))
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        train("seed", tiny_data, str(tmp_path), epochs=-1)
+    with pytest.raises(ValueError, match=r"unknown recipe setting\(s\) \['epoch'\]"):
+        train("seed", tiny_data, str(tmp_path), epoch=3)
+    with pytest.raises(ValueError, match="subset must be"):
+        train("seed", tiny_data, str(tmp_path), subset=-5)
+    assert not os.listdir(tmp_path), "nothing is written before the settings are checked"
+
+
+def test_seed_recipe_two_epochs_lowers_loss_and_writes_artifacts(tiny_data, tmp_path):
+    out = str(tmp_path / "run")
+    result = train("seed", tiny_data, out, verbose=0, **SEED_TINY)
+    assert ARTIFACTS <= set(os.listdir(out))
+    assert not os.path.exists(os.path.join(out, cb.STATE_DIR)), "resume state is removed when done"
+    history = pd.read_csv(os.path.join(out, "history.csv"))
+    assert list(history["epoch"]) == [1, 2]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds"} <= set(history.columns)
+    assert history["loss"].iloc[1] < history["loss"].iloc[0]
+    info = json.load(open(os.path.join(out, "run.json")))
+    assert info["status"] == "complete" and info["epochs"] == 2 and info["val_source"] == "validation"
+    assert info["recipe"]["name"] == "seed" and info["overrides"]["batch_size"] == 32
+    assert {"tensorflow", "keras", "python"} <= set(info["versions"])
+    assert info["device"]["device"]
+    assert info["n_val"] == pytest.approx(0.2 * len(tiny_data.x_train), abs=2)
+    assert result.model.count_params() == 7_281_802
+
+
+def test_finished_run_is_loaded_not_retrained(tiny_data, tmp_path, capsys):
+    out = str(tmp_path / "run")
+    train("fast", tiny_data, out, verbose=0, **FAST_TINY)
+    before = os.path.getmtime(os.path.join(out, "model.keras"))
+    again = train("fast", tiny_data, out, verbose=0, **FAST_TINY)
+    assert "finished run" in capsys.readouterr().out
+    assert os.path.getmtime(os.path.join(out, "model.keras")) == before
+    assert len(again.history) == 2
+    with pytest.raises(ValueError, match="different configuration"):
+        train("fast", tiny_data, out, verbose=0, epochs=3, batch_size=50)
+
+
+class _Interrupt(keras.callbacks.Callback):
+    """Simulates a kill after ``epochs`` finished epochs (the state of those epochs is on disk)."""
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.epochs:
+            raise KeyboardInterrupt
+
+
+def test_interrupted_run_resumes_at_the_right_epoch(tiny_data, tmp_path, monkeypatch, capsys):
+    out = str(tmp_path / "run")
+    from cifar_lib.training import engine
+
+    original = engine._callbacks
+    monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [_Interrupt(2)])
+    with pytest.raises(KeyboardInterrupt):
+        train("fast", tiny_data, out, verbose=0, epochs=3, batch_size=50)
+    state = cb.load_state(out)
+    assert state["epochs_done"] == 2 and not os.path.exists(os.path.join(out, "run.json"))
+    monkeypatch.setattr(engine, "_callbacks", original)
+    result = train("fast", tiny_data, out, verbose=0, epochs=3, batch_size=50)
+    assert "Resuming from epoch 2 of 3" in capsys.readouterr().out
+    assert list(result.history["epoch"]) == [1, 2, 3]
+    assert result.run_info["epochs"] == 3
+
+
+def test_resumed_run_matches_an_uninterrupted_one(tiny_data, tmp_path, monkeypatch):
+    from cifar_lib.training import engine
+
+    straight = train("fast", tiny_data, str(tmp_path / "a"), verbose=0, epochs=2, batch_size=50)
+    original = engine._callbacks
+    monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [_Interrupt(1)])
+    with pytest.raises(KeyboardInterrupt):
+        train("fast", tiny_data, str(tmp_path / "b"), verbose=0, epochs=2, batch_size=50)
+    monkeypatch.setattr(engine, "_callbacks", original)
+    resumed = train("fast", tiny_data, str(tmp_path / "b"), verbose=0, epochs=2, batch_size=50)
+    np.testing.assert_allclose(resumed.history["loss"], straight.history["loss"], rtol=1e-4)
+    for a, b in zip(resumed.model.weights, straight.model.weights):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), atol=1e-4)
+
+
+def test_nan_loss_stops_with_a_clear_message(tiny_data, tmp_path):
+    with pytest.raises(TrainingDiverged, match="loss is nan"):
+        train("seed", tiny_data, str(tmp_path / "run"), verbose=0, epochs=2, batch_size=32, learning_rate=1e12)
+
+
+def test_fast_recipe_short_run_beats_chance(tiny_data, tmp_path):
+    result = train("fast", tiny_data, str(tmp_path / "run"), verbose=0, epochs=4, batch_size=50)
+    assert result.run_info["val_source"] == "test"
+    assert result.history["val_accuracy"].iloc[-1] > 0.2  # chance is 0.1
+
+
+def test_recipe_dataclass_validation():
+    assert get_recipe("fast") is FAST
+    with pytest.raises(ValueError, match="batch_size"):
+        FAST.replace(batch_size=0)
+    with pytest.raises(ValueError, match="val_fraction"):
+        FAST.replace(val_fraction=1.5)
