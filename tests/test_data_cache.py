@@ -1,0 +1,60 @@
+"""The decode cache: a second load does not decode; any change to the source invalidates it."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cifar_lib.data import load_cifar10, sources
+
+
+def _forbid_decoding(monkeypatch):
+    def fail(path):
+        raise AssertionError(f"decoded {path} although the cache should have been used")
+
+    monkeypatch.setattr(sources, "decode_image", fail)
+
+
+def test_second_load_is_a_cache_hit(tiny_image_tree, isolated_cache, monkeypatch):
+    first = load_cifar10(tiny_image_tree)
+    assert len([f for f in os.listdir(isolated_cache) if f.endswith(".npz")]) == 1
+    _forbid_decoding(monkeypatch)
+    second = load_cifar10(tiny_image_tree)
+    np.testing.assert_array_equal(first.x_train, second.x_train)
+    np.testing.assert_array_equal(first.y_test, second.y_test)
+
+
+@pytest.mark.parametrize("change", ["add", "remove", "overwrite"])
+def test_changes_to_the_tree_invalidate_the_cache(tiny_image_tree, isolated_cache, change):
+    load_cifar10(tiny_image_tree)
+    folder = tiny_image_tree / "train" / "deer"
+    if change == "add":
+        Image.new("RGB", (32, 32), (1, 2, 3)).save(folder / "9999.png")
+    elif change == "remove":
+        (folder / "0000.png").unlink()
+    else:
+        time.sleep(0.01)
+        Image.new("RGB", (32, 32), (7, 7, 7)).save(folder / "0000.png")
+    data = load_cifar10(tiny_image_tree)
+    expected = {"add": 31, "remove": 29, "overwrite": 30}[change]
+    assert len(data.x_train) == expected
+    if change == "overwrite":
+        assert (data.x_train[data.y_train == 4][0] == 7).all()
+    assert len([f for f in os.listdir(isolated_cache) if f.endswith(".npz")]) == 1, "the stale cache file is replaced"
+
+
+def test_use_cache_false_writes_nothing(tiny_archive, isolated_cache):
+    load_cifar10(tiny_archive, use_cache=False)
+    assert os.listdir(isolated_cache) == []
+
+
+def test_interrupted_write_leaves_no_partial_file(tiny_image_tree, isolated_cache, monkeypatch):
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", boom)
+    with pytest.raises(KeyboardInterrupt):
+        load_cifar10(tiny_image_tree)
+    assert os.listdir(isolated_cache) == []
