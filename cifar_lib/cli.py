@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from cifar_lib.config import quiet_tensorflow
@@ -28,11 +29,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     from cifar_lib.evaluation import evaluate, load_model
     from cifar_lib.reports import per_class_accuracy
 
+    if not os.path.isfile(args.model):
+        raise FileNotFoundError(f"{args.model}: no such model file")
+    model = load_model(args.model)
     data = load_cifar10(args.data)
     x, y = data.x_test, data.y_test
     if args.limit:
         x, y = x[: args.limit], y[: args.limit]
-    model = load_model(args.model)
     result = evaluate(model, x, y, tta=args.tta)
     table = per_class_accuracy(y, result["predicted"], data.class_names)
     if args.json:

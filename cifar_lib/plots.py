@@ -1,0 +1,175 @@
+"""Every figure of the tutorial. Each function returns a matplotlib Figure and, given
+``save_to``, also writes it as a PNG (parent folders created), so notebooks can keep a stable
+copy in figures/. No TensorFlow here: inputs are numpy arrays and pandas tables.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping, Sequence
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+DPI = 110
+
+
+def _save(fig: matplotlib.figure.Figure, save_to: str | os.PathLike | None) -> matplotlib.figure.Figure:
+    if save_to is not None:
+        os.makedirs(os.path.dirname(os.path.abspath(save_to)), exist_ok=True)
+        fig.savefig(save_to, dpi=DPI, bbox_inches="tight")
+    return fig
+
+
+def _as_display(image: np.ndarray) -> np.ndarray:
+    """uint8 or float (0..1 or 0..255) image -> something imshow shows correctly."""
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image
+    scale = 255.0 if image.max() > 1.0 else 1.0
+    return np.clip(image / scale, 0.0, 1.0)
+
+
+def plot_training_curves(history: "pd.DataFrame | str", save_to=None) -> matplotlib.figure.Figure:
+    """Loss and accuracy per epoch, training vs validation (a history DataFrame or history.csv path)."""
+    if not isinstance(history, pd.DataFrame):
+        history = pd.read_csv(history)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    marker = "o" if len(history) < 15 else None
+    for ax, metric, title in ((axes[0], "loss", "Loss"), (axes[1], "accuracy", "Accuracy")):
+        ax.plot(history["epoch"], history[metric], marker=marker, label="training")
+        if f"val_{metric}" in history:
+            ax.plot(history["epoch"], history[f"val_{metric}"], marker=marker, label="validation")
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_class_balance(labels_by_split: Mapping[str, np.ndarray], class_names: Sequence[str], save_to=None):
+    """Grouped bar chart: images per class in each split."""
+    rows = [(split, class_names[c], int(n)) for split, y in labels_by_split.items()
+            for c, n in enumerate(np.bincount(np.asarray(y), minlength=len(class_names)))]
+    table = pd.DataFrame(rows, columns=["split", "class", "images"])
+    fig, ax = plt.subplots(figsize=(11, 4))
+    sns.barplot(data=table, x="class", y="images", hue="split", ax=ax)
+    ax.set_title("Images per class")
+    ax.set_xlabel("")
+    ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, ncols: int = 8,
+                    save_to=None, suptitle: str | None = None):
+    """Images in a grid, with optional titles."""
+    n = len(images)
+    nrows = max(1, -(-n // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.55 * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(_as_display(images[i]))
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_sample_grid(images: np.ndarray, labels: np.ndarray, class_names: Sequence[str], per_class: int = 8,
+                     seed: int = 0, save_to=None):
+    """``per_class`` random images of every class, one row per class, labelled on the left."""
+    rng = np.random.default_rng(seed)
+    fig, axes = plt.subplots(len(class_names), per_class, figsize=(1.1 * per_class + 1.2, 1.1 * len(class_names)),
+                             squeeze=False)
+    for c, name in enumerate(class_names):
+        members = np.flatnonzero(np.asarray(labels) == c)
+        chosen = rng.choice(members, size=min(per_class, len(members)), replace=False) if len(members) else []
+        for j, ax in enumerate(axes[c]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if j < len(chosen):
+                ax.imshow(_as_display(images[chosen[j]]))
+        axes[c, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_augmentation_preview(originals: np.ndarray, variants: Mapping[str, Sequence[np.ndarray]], save_to=None):
+    """One row per original image: the original, then each augmentation's draws (column groups).
+
+    ``variants[name][k]`` is the k-th draw: a batch aligned with ``originals``.
+    """
+    n = len(originals)
+    columns = [("original", None, None)] + [(name, name, k) for name, draws in variants.items() for k in range(len(draws))]
+    fig, axes = plt.subplots(n, len(columns), figsize=(1.3 * len(columns), 1.35 * n), squeeze=False)
+    for col, (title, name, k) in enumerate(columns):
+        for row in range(n):
+            ax = axes[row, col]
+            ax.axis("off")
+            ax.imshow(_as_display(originals[row] if name is None else variants[name][k][row]))
+        axes[0, col].set_title(title if name is None else f"{name} #{k + 1}", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_channel_histograms(images: np.ndarray, save_to=None):
+    """Pixel-value histograms of the R, G and B channels, with mean and std in the legend."""
+    images = np.asarray(images)
+    scale = 255.0 if images.dtype == np.uint8 or images.max() > 1.0 else 1.0
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    for c, colour in enumerate(("red", "green", "blue")):
+        values = images[..., c].ravel() / scale
+        ax.hist(values, bins=64, range=(0, 1), color=colour, alpha=0.35,
+                label=f"{colour}: mean {values.mean():.3f}, std {values.std():.3f}")
+    ax.set_xlabel("pixel value (0..1)")
+    ax.set_ylabel("pixels")
+    ax.set_title("Pixel values per channel")
+    ax.legend()
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], normalize: bool = False, save_to=None,
+                          title: str | None = None):
+    """Seaborn heatmap of a confusion matrix (rows true, columns predicted)."""
+    fig, ax = plt.subplots(figsize=(8.5, 7))
+    sns.heatmap(cm, annot=True, fmt=".2f" if normalize else "d", cmap="Blues", square=True, cbar=True,
+                xticklabels=class_names, yticklabels=class_names, ax=ax, annot_kws={"fontsize": 8})
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title or ("Confusion matrix (fraction of each true class)" if normalize else "Confusion matrix (counts)"))
+    ax.tick_params(axis="x", rotation=45)
+    ax.tick_params(axis="y", rotation=0)
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_misclassified(images: np.ndarray, true: Sequence[int], pred: Sequence[int], confidence: Sequence[float],
+                       class_names: Sequence[str], ncols: int = 8, save_to=None):
+    """Gallery of mistakes titled "true → predicted (confidence%)"."""
+    titles = [f"{class_names[t]} →\n{class_names[p]} ({100 * c:.0f}%)" for t, p, c in zip(true, pred, confidence)]
+    return plot_image_grid(images, titles, ncols=ncols, save_to=save_to, suptitle="Misclassified test images")
+
+
+def plot_per_class_accuracy(table: pd.DataFrame, save_to=None):
+    """Horizontal bars of per-class accuracy (a ``reports.per_class_accuracy`` table)."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ordered = table.sort_values("accuracy")
+    ax.barh(ordered["class"], ordered["accuracy"], color="tab:blue")
+    for y, value in enumerate(ordered["accuracy"]):
+        ax.text(value + 0.005, y, f"{value:.1%}", va="center", fontsize=8)
+    ax.set_xlim(0, 1.08)
+    ax.set_xlabel("accuracy")
+    ax.set_title("Accuracy per class")
+    fig.tight_layout()
+    return _save(fig, save_to)

@@ -1,0 +1,59 @@
+"""Tables that explain a classifier's mistakes (scikit-learn metrics, pandas tables; no TensorFlow)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import classification_report, confusion_matrix
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10, normalize: str | None = None) -> np.ndarray:
+    """Confusion matrix, rows = true class, columns = predicted; ``normalize="true"`` gives row fractions."""
+    return confusion_matrix(y_true, y_pred, labels=list(range(num_classes)), normalize=normalize)
+
+
+def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
+    """One row per class: correct, total and accuracy (recall)."""
+    cm = confusion(y_true, y_pred, len(class_names))
+    total = cm.sum(axis=1)
+    correct = np.diag(cm)
+    accuracy = np.divide(correct, total, out=np.zeros(len(total)), where=total > 0)
+    return pd.DataFrame({"class": list(class_names), "correct": correct, "total": total, "accuracy": accuracy})
+
+
+def classification_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
+    """scikit-learn's classification report (precision, recall, f1, support) as a table."""
+    report = classification_report(y_true, y_pred, labels=list(range(len(class_names))),
+                                   target_names=list(class_names), output_dict=True, zero_division=0)
+    return pd.DataFrame(report).T
+
+
+def classification_text(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]) -> str:
+    """scikit-learn's classification report as printable text."""
+    return classification_report(y_true, y_pred, labels=list(range(len(class_names))),
+                                 target_names=list(class_names), digits=3, zero_division=0)
+
+
+def most_confused_pairs(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str], top: int = 10) -> pd.DataFrame:
+    """The most frequent (true, predicted) mistakes, with their share of the true class."""
+    cm = confusion(y_true, y_pred, len(class_names))
+    totals = cm.sum(axis=1)
+    rows = [
+        (class_names[t], class_names[p], int(cm[t, p]), cm[t, p] / totals[t] if totals[t] else 0.0)
+        for t in range(len(class_names)) for p in range(len(class_names)) if t != p and cm[t, p] > 0
+    ]
+    table = pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true_class"])
+    return table.sort_values(["count", "true"], ascending=[False, True], kind="stable").head(top).reset_index(drop=True)
+
+
+def misclassified(y_true: np.ndarray, probabilities: np.ndarray, top: int | None = None) -> pd.DataFrame:
+    """Wrong predictions, most confident first: index, true, predicted, confidence."""
+    y_true = np.asarray(y_true)
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != y_true)
+    confidence = probabilities[wrong, predicted[wrong]]
+    table = pd.DataFrame({"index": wrong, "true": y_true[wrong], "predicted": predicted[wrong], "confidence": confidence})
+    table = table.sort_values("confidence", ascending=False, kind="stable").reset_index(drop=True)
+    return table if top is None else table.head(top)

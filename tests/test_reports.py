@@ -1,0 +1,45 @@
+"""Report tables against small hand-computed examples."""
+
+import numpy as np
+import pytest
+
+from cifar_lib.reports import (classification_table, classification_text, confusion, misclassified,
+                               most_confused_pairs, per_class_accuracy)
+
+NAMES = ("a", "b", "c")
+Y_TRUE = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2])
+Y_PRED = np.array([0, 1, 1, 1, 1, 2, 0, 2, 1])
+
+
+def test_confusion_counts_and_normalized():
+    cm = confusion(Y_TRUE, Y_PRED, 3)
+    np.testing.assert_array_equal(cm, [[1, 2, 0], [0, 2, 0], [1, 1, 2]])
+    np.testing.assert_allclose(confusion(Y_TRUE, Y_PRED, 3, normalize="true")[2], [0.25, 0.25, 0.5])
+
+
+def test_per_class_accuracy():
+    table = per_class_accuracy(Y_TRUE, Y_PRED, NAMES)
+    assert list(table["class"]) == list(NAMES)
+    assert list(table["correct"]) == [1, 2, 2] and list(table["total"]) == [3, 2, 4]
+    np.testing.assert_allclose(table["accuracy"], [1 / 3, 1.0, 0.5])
+
+
+def test_most_confused_pairs_order():
+    table = most_confused_pairs(Y_TRUE, Y_PRED, NAMES, top=2)
+    assert list(zip(table["true"], table["predicted"], table["count"])) == [("a", "b", 2), ("c", "a", 1)]
+    assert table["share_of_true_class"][0] == pytest.approx(2 / 3)
+
+
+def test_misclassified_most_confident_first():
+    probabilities = np.array([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.4, 0.6, 0.0]])
+    table = misclassified(np.array([0, 0, 0]), probabilities)
+    assert list(table["index"]) == [1, 2] and list(table["predicted"]) == [1, 1]
+    np.testing.assert_allclose(table["confidence"], [0.7, 0.6])
+    assert len(misclassified(np.array([0, 0, 0]), probabilities, top=1)) == 1
+
+
+def test_classification_report():
+    table = classification_table(Y_TRUE, Y_PRED, NAMES)
+    assert table.loc["b", "recall"] == pytest.approx(1.0)
+    assert table.loc["b", "precision"] == pytest.approx(2 / 5)
+    assert "precision" in classification_text(Y_TRUE, Y_PRED, NAMES)
