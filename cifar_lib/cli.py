@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+from cifar_lib import pipeline
 from cifar_lib.config import quiet_tensorflow
 
 
@@ -49,8 +50,6 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _pipeline(args: argparse.Namespace) -> int:
-    from cifar_lib import pipeline
-
     return pipeline.run_from_args(args)
 
 
@@ -79,20 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.set_defaults(func=_evaluate)
 
-    try:
-        from cifar_lib import pipeline
-    except ImportError:  # pipeline not available in this checkout
-        pipeline = None
-    if pipeline is not None:
-        p = sub.add_parser("pipeline", help="run notebooks 01..05 with papermill")
-        pipeline.add_arguments(p)
-        p.set_defaults(func=_pipeline)
+    p = sub.add_parser("pipeline", help="run notebooks 01..05 with papermill")
+    pipeline.add_arguments(p)
+    p.set_defaults(func=_pipeline)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    quiet_tensorflow()
     args = build_parser().parse_args(argv)
+    quiet_tensorflow(import_now=args.func is not _pipeline)  # the pipeline itself needs no TensorFlow
     try:
         return args.func(args)
     except (ValueError, FileNotFoundError) as exc:  # bad input: one clear line, no traceback

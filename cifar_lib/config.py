@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import sys
+from typing import Iterator
 
 import numpy as np
 
@@ -12,11 +15,36 @@ DATA_ENV_VAR = "CIFAR10_DATA"
 CACHE_ENV_VAR = "CIFAR_LIB_CACHE"
 
 
-def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ and Python log noise (call before importing TensorFlow)."""
+@contextlib.contextmanager
+def _stderr_muted() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: C++ libraries write there, bypassing Python."""
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+def quiet_tensorflow(import_now: bool = True) -> None:
+    """Silence TensorFlow's C++ and Python log noise; call before TensorFlow is imported.
+
+    ``import_now`` also imports TensorFlow and Keras and lists the devices with stderr muted:
+    the few lines TensorFlow prints before its log settings apply ("Could not find cuda
+    drivers", absl's InitializeLog warning) then never reach a notebook's output.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    if import_now and "tensorflow" not in sys.modules:
+        with _stderr_muted():
+            import keras  # noqa: F401
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
 
 
 def configure_threads(intra_op: int | None = None, inter_op: int | None = None) -> None:

@@ -70,7 +70,7 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) ->
     if finished is not None:
         return finished
     state = cb.load_state(out_dir)
-    if state is not None and state["config"] != config:
+    if state is not None and not _same_config(state["config"], config):
         raise ValueError(
             f"{out_dir} holds an interrupted run with a different configuration; "
             "resume it with the same settings, or choose a new out_dir"
@@ -203,6 +203,14 @@ def _finish(model, rows, out_dir, config, recipe, val_source, n_train, n_val, st
     return TrainResult(model, history, out_dir, run_info)
 
 
+def _same_config(saved: dict, config: dict) -> bool:
+    """Same resolved recipe, data and subset: how the overrides were spelled does not matter."""
+    def key(c: dict) -> tuple:
+        return c.get("recipe"), c.get("data_source"), (c.get("overrides") or {}).get("subset")
+
+    return key(saved) == key(config)
+
+
 def _finished_run(out_dir: str, config: dict) -> TrainResult | None:
     """Load a finished run with the same configuration; a different one is an error."""
     path = os.path.join(out_dir, RUN_JSON)
@@ -210,8 +218,7 @@ def _finished_run(out_dir: str, config: dict) -> TrainResult | None:
         return None
     with open(path) as f:
         run_info = json.load(f)
-    same = all(run_info.get(k) == v for k, v in config.items())
-    if not same:
+    if not _same_config(run_info, config):
         raise ValueError(
             f"{out_dir} already holds a finished run with a different configuration; choose a new out_dir"
         )

@@ -1,0 +1,105 @@
+"""Static checks of the committed notebooks: papermill parameters, nbval checks, lessons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+EXPECTED = [
+    "01_data_exploration.ipynb",
+    "02_augmentation_preview.ipynb",
+    "03_model_building.ipynb",
+    "04_training.ipynb",
+    "05_evaluation.ipynb",
+]
+CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    nb = nbformat.read(str(path), as_version=4)
+    nbformat.validate(nb)
+    return nb
+
+
+def test_the_five_notebooks_are_there():
+    assert [p.name for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.stem)
+def notebook(request) -> tuple[Path, nbformat.NotebookNode]:
+    return request.param, read(request.param)
+
+
+def test_first_code_cell_is_the_only_parameters_cell(notebook):
+    _, nb = notebook
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = [i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])]
+    assert tagged == [0], f"parameters cell(s) at code cell(s) {tagged}; expected exactly the first"
+
+
+def test_declares_the_common_parameters(notebook):
+    path, _ = notebook
+    declared = papermill.inspect_notebook(str(path))
+    for name in ("PROFILE", "DATA", "RUN_DIR", "FIGURES_DIR", "SEED"):
+        assert name in declared, f"{path.name} does not declare {name}"
+    assert "CIFAR_PROFILE" in declared["PROFILE"]["default"]  # the profile comes from the environment
+    assert declared["DATA"]["default"] == "None"
+
+
+def test_no_injected_parameters_are_committed(notebook):
+    path, nb = notebook
+    for cell in nb.cells:
+        assert "injected-parameters" not in cell.metadata.get("tags", []), (
+            f"{path.name} carries papermill's injected parameters: refresh it with `make notebooks`"
+        )
+
+
+def test_has_checked_cells(notebook):
+    path, nb = notebook
+    checked = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(CHECK_MARKER)]
+    assert len(checked) >= 2, f"{path.name}: {len(checked)} cell(s) start with {CHECK_MARKER}, need >= 2"
+
+
+def test_checked_cells_have_outputs_if_the_notebook_was_executed(notebook):
+    """nbval compares checked cells with their committed outputs: an executed notebook needs them."""
+    path, nb = notebook
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if not any(c.get("outputs") for c in code):
+        pytest.skip(f"{path.name} has not been executed yet (make notebooks)")
+    for cell in code:
+        if cell.source.startswith(CHECK_MARKER):
+            assert cell.get("outputs"), f"{path.name}: a checked cell has no output:\n{cell.source[:200]}"
+            errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+            assert not errors, f"{path.name}: a checked cell failed when the notebook was executed"
+
+
+def test_is_a_lesson(notebook):
+    path, nb = notebook
+    markdown = [c for c in nb.cells if c.cell_type == "markdown"]
+    assert len(markdown) >= 4, f"{path.name} has {len(markdown)} markdown cells"
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), "starts with a title"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+def test_figures_go_through_figures_dir(notebook):
+    path, nb = notebook
+    for cell in nb.cells:
+        if cell.cell_type == "code" and ("savefig(" in cell.source or "save_to=" in cell.source):
+            assert "FIGURES_DIR" in cell.source, f"{path.name} saves a figure outside FIGURES_DIR"
+
+
+def test_generator_matches_the_committed_notebooks():
+    """tools/make_notebooks.py is the source of truth for the cells."""
+    import subprocess
+    import sys
+
+    tool = NOTEBOOKS_DIR.parent / "tools" / "make_notebooks.py"
+    if not tool.exists():
+        pytest.skip("no generator")
+    result = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
