@@ -579,6 +579,10 @@ if SUBSET is not None:
     overrides["subset"] = SUBSET
 if BATCH_SIZE is not None:
     overrides["batch_size"] = BATCH_SIZE
+
+from cifar_lib import training
+
+training.resolve_recipe(RECIPE, **overrides)  # a bad recipe name or value fails here, before any work
 TRAIN_IMAGES = MONITOR_IMAGES = None  # None: all of train/ and test/
 if PROFILE == "ci":  # a smoke test: one short epoch on a little data, from scratch every time
     overrides.setdefault("epochs", 1)
@@ -596,8 +600,6 @@ Here is the recipe as data. Every hyperparameter lives here, and `train` records
 `run.json` next to the model.
 """),
         checked("""
-from cifar_lib import training
-
 recipe = training.get_recipe(RECIPE)
 for field, value in recipe.to_dict().items():
     print(f"{field:<20} {value}")

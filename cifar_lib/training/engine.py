@@ -51,6 +51,19 @@ class TrainResult:
     run_info: dict
 
 
+def resolve_recipe(recipe: "str | Recipe", **overrides) -> tuple[Recipe, int | None, int]:
+    """The recipe with ``overrides`` applied, the subset size and the verbosity; ValueError on a bad one.
+
+    Cheap: call it to check settings before loading data (``train`` calls it first too).
+    """
+    verbose = overrides.pop("verbose", 1)
+    subset = overrides.pop("subset", None)
+    resolved = get_recipe(recipe).replace(**overrides)
+    if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int) or subset < 10):
+        raise ValueError(f"subset must be an integer >= 10 (images), got {subset!r}")
+    return resolved, subset, verbose
+
+
 def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) -> TrainResult:
     """Train ``recipe`` on ``data`` into ``out_dir``; resumes an interrupted run, returns a finished one.
 
@@ -58,11 +71,8 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) ->
     ``subset`` (train on a class-balanced subset of N training images) and ``verbose`` (Keras
     verbosity, default 1). Unknown names or bad values raise ValueError before any work.
     """
-    verbose = overrides.pop("verbose", 1)
-    subset = overrides.pop("subset", None)
-    recipe = get_recipe(recipe).replace(**overrides)
-    if subset is not None and (not isinstance(subset, int) or subset < 10):
-        raise ValueError(f"subset must be an integer >= 10 (images), got {subset!r}")
+    recipe, subset, verbose = resolve_recipe(recipe, **overrides)
+    overrides = {k: v for k, v in overrides.items() if k not in ENGINE_OPTIONS}
     config = {"recipe": recipe.to_dict(), "overrides": dict(overrides, subset=subset), "data_source": data.source}
 
     os.makedirs(out_dir, exist_ok=True)
