@@ -16,10 +16,12 @@ log = logging.getLogger(__name__)
 
 
 def resolve_source(source: str | os.PathLike | None = None) -> str | None:
-    """The source to read: the argument, else ``$CIFAR10_DATA``, else None (official download)."""
-    if source is not None:
-        return os.fspath(source)
-    return os.environ.get(DATA_ENV_VAR) or None
+    """The source to read, as an absolute path: the argument, else ``$CIFAR10_DATA``, else None (download).
+
+    Absolute, so that the same copy named from another folder is the same source (cache, run records).
+    """
+    path = os.fspath(source) if source is not None else os.environ.get(DATA_ENV_VAR) or None
+    return os.path.abspath(os.path.expanduser(path)) if path else None
 
 
 def load_cifar10(source: str | os.PathLike | None = None, *, allow_partial: bool = False, use_cache: bool = True) -> CifarData:
