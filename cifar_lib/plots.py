@@ -74,7 +74,7 @@ def plot_image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None =
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
-            ax.imshow(_as_display(images[i]))
+            ax.imshow(_as_display(images[i]), interpolation="nearest")
             if titles is not None:
                 ax.set_title(titles[i], fontsize=8)
     if suptitle:
@@ -98,7 +98,7 @@ def plot_sample_grid(images: np.ndarray, labels: np.ndarray, class_names: Sequen
             for spine in ax.spines.values():
                 spine.set_visible(False)
             if j < len(chosen):
-                ax.imshow(_as_display(images[chosen[j]]))
+                ax.imshow(_as_display(images[chosen[j]]), interpolation="nearest")
         axes[c, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=10)
     fig.tight_layout()
     return _save(fig, save_to)
@@ -116,7 +116,7 @@ def plot_augmentation_preview(originals: np.ndarray, variants: Mapping[str, Sequ
         for row in range(n):
             ax = axes[row, col]
             ax.axis("off")
-            ax.imshow(_as_display(originals[row] if name is None else variants[name][k][row]))
+            ax.imshow(_as_display(originals[row] if name is None else variants[name][k][row]), interpolation="nearest")
         axes[0, col].set_title(title if name is None else f"{name} #{k + 1}", fontsize=9)
     fig.tight_layout()
     return _save(fig, save_to)
