@@ -33,8 +33,12 @@ def _as_display(image: np.ndarray) -> np.ndarray:
     return np.clip(image / scale, 0.0, 1.0)
 
 
-def plot_training_curves(history: "pd.DataFrame | str", save_to=None) -> matplotlib.figure.Figure:
-    """Loss and accuracy per epoch, training vs validation (a history DataFrame or history.csv path)."""
+def plot_training_curves(history: "pd.DataFrame | str", save_to=None, monitored: str = "validation") -> matplotlib.figure.Figure:
+    """Loss and accuracy per epoch, training vs the monitored set (a history DataFrame or history.csv path).
+
+    ``monitored`` names the set the ``val_*`` columns were measured on ("validation", or "test"
+    for the fast recipe, which trains on all training images).
+    """
     if not isinstance(history, pd.DataFrame):
         history = pd.read_csv(history)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -42,7 +46,7 @@ def plot_training_curves(history: "pd.DataFrame | str", save_to=None) -> matplot
     for ax, metric, title in ((axes[0], "loss", "Loss"), (axes[1], "accuracy", "Accuracy")):
         ax.plot(history["epoch"], history[metric], marker=marker, label="training")
         if f"val_{metric}" in history:
-            ax.plot(history["epoch"], history[f"val_{metric}"], marker=marker, label="validation")
+            ax.plot(history["epoch"], history[f"val_{metric}"], marker=marker, label=monitored)
         ax.set_title(title)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)

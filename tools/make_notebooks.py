@@ -688,7 +688,8 @@ kicks in.
         code("""
 from cifar_lib import plots
 
-plots.plot_training_curves(result.history, save_to=FIGURES_DIR / "04_training_curves.png")
+monitored = "test" if result.run_info["val_source"] == "test" else "validation"
+plots.plot_training_curves(result.history, save_to=FIGURES_DIR / "04_training_curves.png", monitored=monitored)
 plt.show()
 """),
         md("""
