@@ -29,14 +29,15 @@ import time
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
+from cifar_lib.config import DATA_ENV_VAR
+
 log = logging.getLogger(__name__)
 
 PROFILE_ENV_VAR = "CIFAR_PROFILE"
-DATA_ENV_VAR = "CIFAR10_DATA"  # same as cifar_lib.config.DATA_ENV_VAR (kept import-free)
 PROFILES: tuple[str, ...] = ("full", "ci")
 DEFAULT_PROFILE = "full"
 DEFAULT_KERNEL = "python3"
-COMMON_PARAMETERS: tuple[str, ...] = ("PROFILE", "DATA", "RUN_DIR", "FIGURES_DIR")
+PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent  # the project this package lives in
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -72,12 +73,12 @@ def find_project_root(start: "str | Path | None" = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "cifar_lib").is_dir() and (folder / "notebooks").is_dir():
             return folder
-    return Path(__file__).resolve().parent.parent
+    return PACKAGE_PROJECT_DIR
 
 
 def default_notebooks_dir() -> Path:
     """``notebooks/`` of the project this package lives in."""
-    return Path(__file__).resolve().parent.parent / "notebooks"
+    return PACKAGE_PROJECT_DIR / "notebooks"
 
 
 def resolve_profile(profile: str | None = None) -> str:
