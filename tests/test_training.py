@@ -157,3 +157,15 @@ def test_recipe_dataclass_validation():
         FAST.replace(batch_size=0)
     with pytest.raises(ValueError, match="val_fraction"):
         FAST.replace(val_fraction=1.5)
+
+
+def test_whitening_sample_mixes_classes_of_a_class_sorted_copy():
+    from cifar_lib.training.engine import whitening_sample
+
+    labels = np.repeat(np.arange(10), 1000)  # an image-folder copy is sorted by class
+    images = labels[:, None, None, None] * np.ones((1, 2, 2, 3), np.uint8)
+    sample = whitening_sample(images, 500, seed=0)
+    assert len(sample) == 500
+    assert len(np.unique(sample[:, 0, 0, 0])) == 10  # every class, not 500 airplanes
+    np.testing.assert_array_equal(sample, whitening_sample(images, 500, seed=0))  # seeded
+    assert len(whitening_sample(images[:100], 500, seed=0)) == 100  # fewer images: all of them

@@ -102,7 +102,8 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) ->
         log.warning("resuming %s from epoch %d of %d", out_dir, start_epoch, recipe.epochs)
         print(f"Resuming from epoch {start_epoch} of {recipe.epochs} (state in {out_dir}/checkpoint)")
     elif recipe.model == "fast":
-        whitening_layer(model).init_from_images(normalize_for_whitening(x_train[:WHITENING_SAMPLES]))
+        sample = whitening_sample(x_train, WHITENING_SAMPLES, recipe.seed)
+        whitening_layer(model).init_from_images(normalize_for_whitening(sample))
 
     y_train_1h, y_val_1h = one_hot(y_train, 10), one_hot(y_val, 10)
     callbacks = _callbacks(recipe, out_dir, config, history, steps_per_epoch)
@@ -123,6 +124,17 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) ->
         )
     recorder = next(c for c in callbacks if isinstance(c, cb.RunRecorder))
     return _finish(model, recorder.rows, out_dir, config, recipe, val_source, len(x_train), len(x_val), started)
+
+
+def whitening_sample(images: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``n`` images drawn at random (seeded) to estimate the patch covariance.
+
+    Not the first ``n``: an image-folder copy is sorted by class, and the first 5,000 would
+    all be airplanes (airbench's first 5,000 come from the official, class-mixed order).
+    """
+    if len(images) <= n:
+        return images
+    return images[np.sort(np.random.default_rng(seed).choice(len(images), n, replace=False))]
 
 
 def _split(data: CifarData, recipe: Recipe, subset: int | None):
