@@ -483,8 +483,10 @@ The fast model is built from ideas that each make training converge in fewer ste
 - **Whitening.** Neighbouring pixels and the three colour channels are strongly correlated.
   The first layer is a 2x2 convolution whose 24 filters are the eigenvectors of the 2x2x3
   patch covariance (and their negatives), scaled to unit variance, computed from 5,000
-  training images and then frozen. Its output is decorrelated, so the next layers start
-  from a better-conditioned problem.
+  training images drawn at random and then frozen. Its output is decorrelated, so the next
+  layers start from a better-conditioned problem. (At random, not the first 5,000: an image
+  folder is read class by class, and the first 5,000 would all be airplanes, whose sky-heavy
+  patches are not the dataset's.)
 - **Batch normalization** after every convolution keeps activations well-scaled at any depth
   and allows a huge learning rate.
 - **Identity (Dirac) initialization**: each convolution starts close to passing its input
