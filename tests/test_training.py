@@ -169,3 +169,14 @@ def test_whitening_sample_mixes_classes_of_a_class_sorted_copy():
     assert len(np.unique(sample[:, 0, 0, 0])) == 10  # every class, not 500 airplanes
     np.testing.assert_array_equal(sample, whitening_sample(images, 500, seed=0))  # seeded
     assert len(whitening_sample(images[:100], 500, seed=0)) == 100  # fewer images: all of them
+
+
+def test_seconds_to_thresholds_counts_float32_accuracy_as_reached():
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "time_to_accuracy.py")
+    spec = importlib.util.spec_from_file_location("time_to_accuracy", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    history = pd.DataFrame({"train_seconds": [10.0, 10.0, 10.0], "val_accuracy": [0.5, float(np.float32(0.9)), 0.95]})
+    assert module.seconds_to_thresholds(history, (0.9, 0.94, 0.99)) == {"0.90": 20.0, "0.94": 30.0, "0.99": None}
