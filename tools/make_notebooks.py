@@ -690,8 +690,9 @@ kicks in.
         code("""
 from cifar_lib import plots
 
-monitored = "test" if result.run_info["val_source"] == "test" else "validation"
-plots.plot_training_curves(result.history, save_to=FIGURES_DIR / "04_training_curves.png", monitored=monitored)
+plots.plot_training_curves(
+    result.history, save_to=FIGURES_DIR / "04_training_curves.png", monitored=result.run_info["val_source"]
+)
 plt.show()
 """),
         md("""
