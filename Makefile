@@ -2,8 +2,12 @@
 #   make run        set up .venv (first time only), then run the five notebooks (papermill)
 #   make test       set up .venv, then the unit tests and the notebooks under nbval (CI profile)
 # More:
+#   make test-fast  the unit tests without the slow ones (what to run after each change)
 #   make notebooks  re-execute the committed notebooks in place with the full profile, so their
-#                   outputs and figures/ come from a real run (long on a CPU: it trains the model)
+#                   outputs and figures/ come from a real run (trains the quick recipe: minutes)
+#   make sync-notebooks  after editing notebooks/NN_name.py, update the paired .ipynb (keeps outputs)
+#   make frontier   redraw figures/time_accuracy_frontier.png from the published run records
+#   make lock       re-resolve requirements.txt into requirements.lock (the exact versions installed)
 #   make clean      delete run outputs and caches (keeps .venv); make distclean also deletes .venv
 # Data: set CIFAR10_DATA=/path/to/cifar10 on machines without internet (see README.md).
 # Options: PROFILE=ci|full (make run), PIPELINE_ARGS="--only 01,03 -p EPOCHS=2", PYTEST_ARGS="-x".
@@ -16,19 +20,28 @@ PROFILE ?= $(or $(CIFAR_PROFILE),full)
 PIPELINE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: all venv run test test-unit test-notebooks notebooks clean distclean help
+.PHONY: all lock venv run test test-fast test-unit test-notebooks notebooks sync-notebooks frontier clean distclean help
 .DEFAULT_GOAL := help
 
 help:
 	@awk '/^#/ { sub(/^# ?/, ""); print; next } { exit }' Makefile
 
-# The virtual environment is (re)built when requirements.txt or pyproject.toml is newer than
-# the stamp file; otherwise it is left alone.
-$(STAMP): requirements.txt pyproject.toml
+# The virtual environment is (re)built from the lock file (the exact versions CI tested) when
+# requirements.lock or pyproject.toml is newer than the stamp file; otherwise it is left alone.
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON3) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check --quiet -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check --quiet -r requirements.lock
 	$(PY) -m pip install --disable-pip-version-check --quiet --no-deps -e .
 	touch $(STAMP)
+
+# requirements.lock: resolve requirements.txt in a scratch environment and freeze it.
+lock:
+	rm -rf .venv-lock && $(PYTHON3) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --disable-pip-version-check --quiet -r requirements.txt
+	{ echo "# Exact versions that CI tested (pip freeze of a fresh .venv built from requirements.txt)."; \
+	  echo "# Regenerate with \`make lock\` after changing requirements.txt."; \
+	  .venv-lock/bin/python -m pip freeze --exclude-editable; } > requirements.lock
+	rm -rf .venv-lock
 
 venv: $(STAMP)
 
@@ -40,11 +53,20 @@ test: test-unit test-notebooks
 test-unit: $(STAMP)
 	CIFAR_PROFILE=ci $(PY) -m pytest $(PYTEST_ARGS)
 
+test-fast: $(STAMP)
+	CIFAR_PROFILE=ci $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
 test-notebooks: $(STAMP)
 	CIFAR_PROFILE=ci $(PY) -m pytest --nbval-lax notebooks/ $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
 	$(PY) -m cifar_lib pipeline --profile full --in-place $(PIPELINE_ARGS)
+
+sync-notebooks: $(STAMP)
+	$(VENV)/bin/jupytext --sync notebooks/[0-9][0-9]_*.py
+
+frontier: $(STAMP)
+	$(PY) benchmarks/frontier.py
 
 clean:
 	rm -rf runs/ test-artifacts/ .pytest_cache/ notebooks/.ipynb_checkpoints/

@@ -14,7 +14,7 @@ ROTATION_DEGREES = 15
 SHIFT_FRACTION = 0.1
 
 
-def seed_augmentation(seed: int | None = None) -> keras.Sequential:
+def baseline_augmentation(seed: int | None = None) -> keras.Sequential:
     """Rotation up to 15 degrees, shifts up to 10%, random horizontal flip (fill 'nearest', as before)."""
     return keras.Sequential(
         [
@@ -22,7 +22,7 @@ def seed_augmentation(seed: int | None = None) -> keras.Sequential:
             keras.layers.RandomTranslation(SHIFT_FRACTION, SHIFT_FRACTION, fill_mode="nearest", seed=seed),
             keras.layers.RandomFlip("horizontal", seed=seed),
         ],
-        name="seed_augmentation",
+        name="baseline_augmentation",
     )
 
 

@@ -13,12 +13,14 @@ from cifar_lib.config import quiet_tensorflow
 
 def _train(args: argparse.Namespace) -> int:
     from cifar_lib.data import load_cifar10
-    from cifar_lib.training import train
+    from cifar_lib.training import resolve_recipe, train
 
     overrides = {k: v for k, v in {"epochs": args.epochs, "subset": args.subset, "batch_size": args.batch_size,
                                    "seed": args.seed}.items() if v is not None}
+    verbose = "auto" if args.verbose == "auto" else int(args.verbose)
+    resolve_recipe(args.recipe, verbose=verbose, **overrides)  # bad settings fail before the data is loaded
     data = load_cifar10(args.data)
-    result = train(args.recipe, data, args.out, verbose=args.verbose, **overrides)
+    result = train(args.recipe, data, args.out, verbose=verbose, **overrides)
     final = result.run_info["final"]
     print(f"done: {result.run_info['epochs']} epochs, {result.run_info['val_source']} accuracy "
           f"{final['val_accuracy']:.4f}, training {result.run_info['train_seconds']:.0f} s; artifacts in {args.out}")
@@ -58,14 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a recipe into an output folder (resumes when interrupted)")
-    t.add_argument("--recipe", default="fast", help="recipe name: fast (default) or seed")
+    t.add_argument("--recipe", default="quick", help="recipe name: quick (default, minutes on a CPU), fast (airbench94) or baseline")
     t.add_argument("--out", required=True, help="output folder (model.keras, history.csv, run.json)")
     t.add_argument("--epochs", type=int, help="override the recipe's epoch count")
     t.add_argument("--subset", type=int, help="train on a class-balanced subset of N images")
     t.add_argument("--batch-size", type=int, help="override the recipe's batch size")
     t.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
     t.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
-    t.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Keras verbosity")
+    t.add_argument("--verbose", default="auto", choices=("0", "1", "2", "auto"),
+                   help="0 silent, 1 progress bar, 2 one line per epoch; auto (default): the bar on a terminal, lines otherwise")
     t.set_defaults(func=_train)
 
     e = sub.add_parser("evaluate", help="test accuracy (and per-class accuracy) of a saved model")

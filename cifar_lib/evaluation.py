@@ -16,9 +16,8 @@ TTA_LEVELS = ("none", "mirror", "mirror_translate")
 
 
 def load_model(path: str) -> keras.Model:
-    """Load a saved model (``.keras``) for inference; custom layers are registered by importing cifar_lib."""
+    """Load a saved model (``.keras``) for inference, without its optimizer (custom layers come from cifar_lib.models)."""
     import cifar_lib.models  # noqa: F401  (registers Whitening, DiracInit)
-    import cifar_lib.training  # noqa: F401  (registers TorchSGD, PiecewiseLinear)
 
     return keras.models.load_model(path, compile=False)
 

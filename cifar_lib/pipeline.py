@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from cifar_lib.config import DATA_ENV_VAR
+from cifar_lib.notebook import PROFILE_ENV_VAR, PROFILES, find_project_root
+from cifar_lib.notebook import PROJECT_DIR as PACKAGE_PROJECT_DIR
 
 log = logging.getLogger(__name__)
 
-PROFILE_ENV_VAR = "CIFAR_PROFILE"
-PROFILES: tuple[str, ...] = ("full", "ci")
 DEFAULT_PROFILE = "full"
 DEFAULT_KERNEL = "python3"
-PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent  # the project this package lives in
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -61,19 +60,6 @@ class NotebookRun:
 
 
 # ----------------------------------------------------------------------------- paths
-
-
-def find_project_root(start: "str | Path | None" = None) -> Path:
-    """The project folder (holding ``cifar_lib/`` and ``notebooks/``), searched upward from ``start``.
-
-    ``start`` defaults to the working directory (a notebook runs in ``notebooks/``); if no such
-    folder is above it, the folder that holds this package is used.
-    """
-    here = Path(start or os.getcwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "cifar_lib").is_dir() and (folder / "notebooks").is_dir():
-            return folder
-    return PACKAGE_PROJECT_DIR
 
 
 def default_notebooks_dir() -> Path:
@@ -149,7 +135,7 @@ def parse_value(text: str):
 
 
 def parse_overrides(items: Iterable[str]) -> list[tuple[str | None, str, object]]:
-    """``["EPOCHS=3", "04:RECIPE=seed"]`` -> ``[(None, "EPOCHS", 3), ("04", "RECIPE", "seed")]``."""
+    """``["EPOCHS=3", "04:RECIPE=baseline"]`` -> ``[(None, "EPOCHS", 3), ("04", "RECIPE", "baseline")]``."""
     parsed = []
     for item in items:
         head, sep, value = item.partition("=")

@@ -1,8 +1,6 @@
 """Shared fixtures: tiny CIFAR-10 sources written by the tests themselves, and the real-data switch."""
 
-import io
 import os
-import pickle
 import tarfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -13,6 +11,7 @@ import pytest
 from PIL import Image
 
 from cifar_lib.data import CLASS_NAMES, CifarData
+from fakes import random_images, write_batches
 
 
 @pytest.fixture(autouse=True)
@@ -21,28 +20,6 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("CIFAR_LIB_CACHE", str(folder))
     return folder
-
-
-def random_images(n: int, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
-
-
-def batch_bytes(images: np.ndarray, labels: np.ndarray) -> bytes:
-    """A batch in the official pickle format (CHW-flattened rows)."""
-    data = images.transpose(0, 3, 1, 2).reshape(len(images), -1)
-    return pickle.dumps({b"data": data, b"labels": [int(v) for v in labels], b"batch_label": b"tiny"})
-
-
-def write_batches(folder, images, labels, test_images, test_labels) -> None:
-    """Write data_batch_1..5 + test_batch + batches.meta into ``folder``."""
-    os.makedirs(folder, exist_ok=True)
-    for i, (x, y) in enumerate(zip(np.array_split(images, 5), np.array_split(labels, 5)), start=1):
-        with open(os.path.join(folder, f"data_batch_{i}"), "wb") as f:
-            f.write(batch_bytes(x, y))
-    with open(os.path.join(folder, "test_batch"), "wb") as f:
-        f.write(batch_bytes(test_images, test_labels))
-    with open(os.path.join(folder, "batches.meta"), "wb") as f:
-        pickle.dump({b"label_names": [n.encode() for n in CLASS_NAMES]}, f)
 
 
 @pytest.fixture
@@ -95,9 +72,3 @@ def real_data_path():
     if not path:
         pytest.skip("CIFAR10_DATA not set: real-data test skipped (set it to a local CIFAR-10 copy, e.g. ../shared/cifar10)")
     return path
-
-
-def png_bytes(array: np.ndarray, mode: str | None = None) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(array, mode).save(buf, "PNG") if mode else Image.fromarray(array).save(buf, "PNG")
-    return buf.getvalue()

@@ -1,8 +1,10 @@
 """Notebook 01 in a real JupyterLab, driven in headless Chromium the way a reader uses it.
 
-Starts JupyterLab on a free localhost port with a token, opens a copy of 01_data_exploration.ipynb,
-clicks Run > Run All Cells, waits until every cell has run, checks that no cell failed and that
-the expected text and figures are on the page, and saves two screenshots to
+Starts JupyterLab on a free localhost port with a token, opens a copy of 01_data_exploration.ipynb
+(with its paired .py source and the project's jupytext.toml beside it), clicks Run > Run All
+Cells, waits until every cell has run, checks that no cell failed and that the expected text and
+figures are on the page, saves the notebook and checks that jupytext rewrote the paired .py
+(the pairing is active in JupyterLab), and saves two screenshots to
 test-artifacts/browser/. Needs Debian's Chromium (/usr/bin/chromium, installed by .ci/run) and
 the real data (CIFAR10_DATA); skipped, saying why, without either.
 """
@@ -67,6 +69,8 @@ def jupyterlab(tmp_path, real_data_path):
     work = tmp_path / "lab"
     work.mkdir()
     shutil.copy(os.path.join(ROOT, "notebooks", NOTEBOOK), work / NOTEBOOK)
+    shutil.copy(os.path.join(ROOT, "notebooks", NOTEBOOK.replace(".ipynb", ".py")), work / NOTEBOOK.replace(".ipynb", ".py"))
+    shutil.copy(os.path.join(ROOT, "jupytext.toml"), work / "jupytext.toml")
     settings = tmp_path / "settings"
     for name, values in LAB_SETTINGS.items():
         path = settings / name
@@ -91,7 +95,7 @@ def jupyterlab(tmp_path, real_data_path):
         except (RuntimeError, TimeoutError) as error:
             log.flush()
             raise RuntimeError(f"{error}; its log:\n{(tmp_path / 'jupyterlab.log').read_text()[-3000:]}") from None
-        yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}"
+        yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}", work
     finally:
         server.terminate()
         try:
@@ -109,12 +113,15 @@ def test_notebook_01_runs_in_jupyterlab(jupyterlab):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
+    url, work = jupyterlab
+    source = work / NOTEBOOK.replace(".ipynb", ".py")
+    os.utime(source, (0, 0))  # an old timestamp: saving through the pairing must rewrite it
     started = time.monotonic()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(jupyterlab)
+            page.goto(url)
             page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=120_000)
             dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
             try:  # a fresh JupyterLab asks which kernel to start: answer as a reader would
@@ -143,13 +150,26 @@ def test_notebook_01_runs_in_jupyterlab(jupyterlab):
             outputs = "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
             errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
             images = page.locator(".jp-OutputArea-output img").count()
+
+            page.locator(".jp-Notebook").first.click()
+            page.keyboard.press("Control+s")  # save: jupytext writes the paired .py too
+            deadline = time.monotonic() + 30
+            while source.stat().st_mtime < 1 and time.monotonic() < deadline:
+                page.wait_for_timeout(250)
         finally:
             browser.close()
 
     print(f"browser test: notebook 01 ran in JupyterLab in {time.monotonic() - started:.1f} s")
     assert errors == 0 and "Traceback" not in outputs, outputs[-2000:]
     assert "50,000 training and" in outputs
-    for fact in ("image shape: (32, 32, 3) dtype: uint8", "9 truck", "validation images per class: [1000]",
-                 "same seed, same split: True"):
+    for fact in ("shape (32, 32, 3), dtype uint8", "9 truck", "validation images per class: [1000]",
+                 "split again with the same seed: identical"):
         assert fact in outputs
     assert images >= 3, f"expected the three figures (balance, samples, histograms), found {images} images"
+    assert source.stat().st_mtime > 1, "saving in JupyterLab did not rewrite the paired .py: is jupytext active?"
+    import jupytext
+
+    def cells(path):
+        return [(c.cell_type, c.source.strip()) for c in jupytext.read(str(path)).cells]
+
+    assert cells(source) == cells(work / NOTEBOOK), "the paired .py and the saved notebook differ"

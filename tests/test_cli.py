@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
+import keras
 
 from cifar_lib.cli import main
 
@@ -49,6 +49,7 @@ def test_evaluate_json_with_tta(tiny_model_path, tiny_archive, capsys):
         "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
 
 
+@pytest.mark.slow
 def test_train_command_writes_a_run(tiny_archive, tmp_path, capsys):
     out = tmp_path / "run"
     code = main(["train", "--recipe", "fast", "--out", str(out), "--epochs", "1", "--batch-size", "10",
@@ -60,7 +61,7 @@ def test_train_command_writes_a_run(tiny_archive, tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["train", "--recipe", "nope", "--out", "x"], "unknown recipe 'nope'"),
-    (["train", "--recipe", "seed", "--out", "x", "--epochs", "-3"], "epochs must be a positive integer"),
+    (["train", "--recipe", "baseline", "--out", "x", "--epochs", "-3"], "epochs must be a positive integer"),
     (["evaluate", "--model", "missing.keras"], "missing.keras"),
 ])
 def test_bad_input_is_one_clear_line(argv, message, tiny_archive, capsys, monkeypatch, tmp_path):
@@ -74,3 +75,14 @@ def test_bad_input_is_one_clear_line(argv, message, tiny_archive, capsys, monkey
 def test_missing_data_is_a_clear_error(tmp_path, capsys):
     assert main(["train", "--out", str(tmp_path / "r"), "--data", str(tmp_path / "nowhere")]) == 2
     assert "nowhere: no such file or folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--recipe", "turbo"], "unknown recipe 'turbo'"),
+    (["--epochs", "0"], "epochs must be a positive integer, got 0"),
+])
+def test_bad_settings_are_refused_before_any_data_is_loaded(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CIFAR10_DATA", raising=False)  # a data load would try the network
+    monkeypatch.setattr("cifar_lib.data.load_cifar10", lambda *a, **k: pytest.fail("data loaded before the check"))
+    assert main(["train", "--out", str(tmp_path / "r"), *argv]) == 2
+    assert message in capsys.readouterr().err

@@ -116,7 +116,7 @@ def test_garbage_file_is_unknown_layout(tmp_path):
 
 
 def test_corrupt_batch_and_bad_labels(tmp_path, tiny_arrays):
-    from conftest import batch_bytes, write_batches
+    from fakes import batch_bytes, write_batches
 
     folder = tmp_path / "cifar-10-batches-py"
     write_batches(folder, *tiny_arrays)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
+import keras
 
 from cifar_lib.evaluation import evaluate, load_model, predict, translate, tta_views
 

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
+import keras
 
 from cifar_lib.models import build_model, flops_per_image, outputs_logits
 from cifar_lib.models.fast import DiracInit, Whitening, patch_matrix
 
 
 def test_seed_model_parameter_count_and_layer_order():
-    model = build_model("seed")
+    model = build_model("baseline")
     assert model.count_params() == 7_281_802
     kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds == [
@@ -83,5 +83,5 @@ def test_dirac_init_puts_identity_in_first_filters():
 
 
 def test_unknown_model_name_is_a_clear_error():
-    with pytest.raises(ValueError, match="unknown model 'nope'.*fast.*seed"):
+    with pytest.raises(ValueError, match="unknown model 'nope'.*baseline.*fast"):
         build_model("nope")

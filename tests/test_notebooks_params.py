@@ -47,7 +47,7 @@ def test_declares_the_common_parameters(notebook):
     declared = papermill.inspect_notebook(str(path))
     for name in ("PROFILE", "DATA", "RUN_DIR", "FIGURES_DIR", "SEED"):
         assert name in declared, f"{path.name} does not declare {name}"
-    assert "CIFAR_PROFILE" in declared["PROFILE"]["default"]  # the profile comes from the environment
+    assert declared["PROFILE"]["default"] == "None"  # None: the profile comes from $CIFAR_PROFILE
     assert declared["DATA"]["default"] == "None"
 
 
@@ -86,20 +86,35 @@ def test_is_a_lesson(notebook):
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
-def test_figures_go_through_figures_dir(notebook):
+def test_figures_go_through_the_lessons_figure_folder(notebook):
     path, nb = notebook
     for cell in nb.cells:
         if cell.cell_type == "code" and ("savefig(" in cell.source or "save_to=" in cell.source):
-            assert "FIGURES_DIR" in cell.source, f"{path.name} saves a figure outside FIGURES_DIR"
+            assert "lesson.figure(" in cell.source, f"{path.name} saves a figure outside the figure folder"
 
 
-def test_generator_matches_the_committed_notebooks():
-    """tools/make_notebooks.py is the source of truth for the cells."""
-    import subprocess
-    import sys
+def test_setup_is_one_short_cell_after_the_parameters(notebook):
+    path, nb = notebook
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    lines = [line for line in code[1].source.splitlines() if line.strip()]
+    assert "setup(" in code[1].source and len(lines) <= 5, code[1].source
 
-    tool = NOTEBOOKS_DIR.parent / "tools" / "make_notebooks.py"
-    if not tool.exists():
-        pytest.skip("no generator")
-    result = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+
+def test_each_notebook_is_in_sync_with_its_jupytext_source(notebook):
+    """notebooks/NN_name.py (percent format) is the source; the .ipynb must hold the same cells."""
+    import jupytext
+
+    path, nb = notebook
+    source = path.with_suffix(".py")
+    assert source.exists(), f"{source.name} is missing: pair it with `jupytext --set-formats ipynb,py:percent {path.name}`"
+    text = jupytext.read(str(source))
+
+    def cells(book):
+        return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in book.cells]
+
+    assert cells(text) == cells(nb), f"{path.name} and {source.name} differ: run `make sync-notebooks`"
+
+
+def test_pairing_is_declared_for_the_project():
+    config = (NOTEBOOKS_DIR.parent / "jupytext.toml").read_text()
+    assert 'formats = "ipynb,py:percent"' in config

@@ -47,7 +47,7 @@ def test_sample_grid_and_image_grid(images, tmp_path):
 
 
 def test_augmentation_preview(images, tmp_path):
-    variants = {"seed": [images[:3].astype("float32")] * 2, "fast": [images[:3]] * 3}
+    variants = {"baseline": [images[:3].astype("float32")] * 2, "fast": [images[:3]] * 3}
     fig = plots.plot_augmentation_preview(images[:3], variants, save_to=tmp_path / "a.png")
     assert len(fig.axes) == 3 * (1 + 2 + 3) and fig.axes[0].get_title() == "original"
     assert _saved(tmp_path / "a.png")

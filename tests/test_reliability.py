@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import random_images, write_batches
+from fakes import random_images, write_batches
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,7 +37,7 @@ def test_sigterm_mid_epoch_then_restart_finishes_every_epoch(tmp_path, isolated_
     data = tmp_path / "cifar-10-batches-py"
     write_batches(data, random_images(300, 1), np.arange(300) % 10, random_images(20, 2), np.arange(20) % 10)
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "cifar_lib", "train", "--recipe", "seed", "--out", str(out),
+    command = [sys.executable, "-m", "cifar_lib", "train", "--recipe", "baseline", "--out", str(out),
                "--data", str(data), "--epochs", "3", "--batch-size", "16", "--verbose", "0"]
     env = _child_env(isolated_cache)
 
@@ -67,10 +67,10 @@ def test_sigterm_mid_epoch_then_restart_finishes_every_epoch(tmp_path, isolated_
 @pytest.mark.parametrize("parameter, message", [
     ("EPOCHS=-1", "epochs must be a positive integer, got -1"),
     ("RECIPE=turbo", "unknown recipe 'turbo'"),
-    ("PROFILE=quick", "PROFILE must be 'full' or 'ci'"),
+    ("PROFILE=quick", "PROFILE must be one of full, ci, got 'quick'"),
 ])
 def test_pipeline_bad_value_fails_in_the_first_cells(parameter, message, tmp_path):
-    """A bad value stops notebook 04 in its settings cell, before any data is loaded."""
+    """A bad value stops notebook 04 in its setup cell (the profile) or its recipe cell, before any data is loaded."""
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "cifar_lib", "pipeline", "--only", "04", "--profile", "ci", "--no-progress",
@@ -79,7 +79,9 @@ def test_pipeline_bad_value_fails_in_the_first_cells(parameter, message, tmp_pat
     )
     assert result.returncode == 1
     assert "notebook 04_training.ipynb failed at" in result.stderr and message in result.stderr
-    assert "failed at In [3]" in result.stderr, "it fails in the settings cell (after parameters, injected parameters)"
+    # In [1] parameters, [2] injected parameters, [3] setup (checks the profile), [4] the recipe and its overrides
+    expected = "In [3]" if parameter.startswith("PROFILE") else "In [4]"
+    assert f"failed at {expected}" in result.stderr, result.stderr
     assert time.monotonic() - started < 120
 
 
@@ -96,7 +98,7 @@ def test_pipeline_unknown_parameter_fails_before_running(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("recipe, overrides", [
-    ("seed", {"batch_size": 32}),
+    ("baseline", {"batch_size": 32}),
     ("fast", {"batch_size": 50}),  # XLA-compiled: op determinism is off, XLA on a CPU is repeatable
 ])
 def test_same_seed_gives_the_same_first_epoch(recipe, overrides, tmp_path):

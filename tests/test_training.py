@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-keras = pytest.importorskip("keras")
+import keras
 
-from cifar_lib.training import FAST, SEED, TrainingDiverged, get_recipe, train
+from cifar_lib.training import FAST, BASELINE, TrainingDiverged, get_recipe, train
 from cifar_lib.training import callbacks as cb
-from cifar_lib.training.schedules import PiecewiseLinear, seed_time_decay
+from cifar_lib.training.schedules import PiecewiseLinear, adam_time_decay
 
 @pytest.fixture(scope="module")
-def tiny_data():
+def learnable_data():
     """A learnable tiny CIFAR-shaped set: each class has its own colour, plus noise (400 train, 100 test)."""
     from cifar_lib.data import CLASS_NAMES, CifarData
 
@@ -33,14 +33,14 @@ def tiny_data():
 
 ARTIFACTS = {"model.keras", "best.keras", "history.csv", "run.json"}
 # small, fast settings for tests: the tiny seed model run and the fast recipe at a small batch
-SEED_TINY = {"epochs": 2, "batch_size": 32}
+BASELINE_TINY = {"epochs": 2, "batch_size": 32}
 FAST_TINY = {"epochs": 2, "batch_size": 50}
 
 
 def test_seed_recipe_is_the_original():
-    assert (SEED.model, SEED.optimizer, SEED.learning_rate, SEED.lr_time_decay) == ("seed", "adam", 3e-4, 1e-6)
-    assert (SEED.batch_size, SEED.epochs, SEED.val_fraction, SEED.augmentation) == (64, 100, 0.2, "seed")
-    schedule = seed_time_decay()
+    assert (BASELINE.model, BASELINE.optimizer, BASELINE.learning_rate, BASELINE.lr_time_decay) == ("baseline", "adam", 3e-4, 1e-6)
+    assert (BASELINE.batch_size, BASELINE.epochs, BASELINE.val_fraction, BASELINE.augmentation) == (64, 100, 0.2, "baseline")
+    schedule = adam_time_decay()
     assert float(schedule(0)) == pytest.approx(3e-4)
     assert float(schedule(1_000_000)) == pytest.approx(3e-4 / 2)
 
@@ -54,21 +54,22 @@ def test_fast_schedule_shape():
     assert max(float(s(i)) for i in range(101)) == pytest.approx(1.0, abs=1e-6)
 
 
-def test_bad_overrides_are_clear_errors(tiny_data, tmp_path):
+def test_bad_overrides_are_clear_errors(learnable_data, tmp_path):
     with pytest.raises(ValueError, match="unknown recipe 'nope'"):
-        train("nope", tiny_data, str(tmp_path))
+        train("nope", learnable_data, str(tmp_path))
     with pytest.raises(ValueError, match="epochs must be a positive integer"):
-        train("seed", tiny_data, str(tmp_path), epochs=-1)
+        train("baseline", learnable_data, str(tmp_path), epochs=-1)
     with pytest.raises(ValueError, match=r"unknown recipe setting\(s\) \['epoch'\]"):
-        train("seed", tiny_data, str(tmp_path), epoch=3)
+        train("baseline", learnable_data, str(tmp_path), epoch=3)
     with pytest.raises(ValueError, match="subset must be"):
-        train("seed", tiny_data, str(tmp_path), subset=-5)
+        train("baseline", learnable_data, str(tmp_path), subset=-5)
     assert not os.listdir(tmp_path), "nothing is written before the settings are checked"
 
 
-def test_seed_recipe_two_epochs_lowers_loss_and_writes_artifacts(tiny_data, tmp_path):
+@pytest.mark.slow
+def test_baseline_recipe_two_epochs_lowers_loss_and_writes_artifacts(learnable_data, tmp_path):
     out = str(tmp_path / "run")
-    result = train("seed", tiny_data, out, verbose=0, **SEED_TINY)
+    result = train("baseline", learnable_data, out, verbose=0, **BASELINE_TINY)
     assert ARTIFACTS <= set(os.listdir(out))
     assert not os.path.exists(os.path.join(out, cb.STATE_DIR)), "resume state is removed when done"
     history = pd.read_csv(os.path.join(out, "history.csv"))
@@ -77,23 +78,24 @@ def test_seed_recipe_two_epochs_lowers_loss_and_writes_artifacts(tiny_data, tmp_
     assert history["loss"].iloc[1] < history["loss"].iloc[0]
     info = json.load(open(os.path.join(out, "run.json")))
     assert info["status"] == "complete" and info["epochs"] == 2 and info["val_source"] == "validation"
-    assert info["recipe"]["name"] == "seed" and info["overrides"]["batch_size"] == 32
+    assert info["recipe"]["name"] == "baseline" and info["overrides"]["batch_size"] == 32
     assert {"tensorflow", "keras", "python"} <= set(info["versions"])
     assert info["device"]["device"]
-    assert info["n_val"] == pytest.approx(0.2 * len(tiny_data.x_train), abs=2)
+    assert info["n_val"] == pytest.approx(0.2 * len(learnable_data.x_train), abs=2)
     assert result.model.count_params() == 7_281_802
 
 
-def test_finished_run_is_loaded_not_retrained(tiny_data, tmp_path, capsys):
+@pytest.mark.slow
+def test_finished_run_is_loaded_not_retrained(learnable_data, tmp_path, capsys):
     out = str(tmp_path / "run")
-    train("fast", tiny_data, out, verbose=0, **FAST_TINY)
+    train("fast", learnable_data, out, verbose=0, **FAST_TINY)
     before = os.path.getmtime(os.path.join(out, "model.keras"))
-    again = train("fast", tiny_data, out, verbose=0, **FAST_TINY)
+    again = train("fast", learnable_data, out, verbose=0, **FAST_TINY)
     assert "finished run" in capsys.readouterr().out
     assert os.path.getmtime(os.path.join(out, "model.keras")) == before
     assert len(again.history) == 2
     with pytest.raises(ValueError, match="different configuration"):
-        train("fast", tiny_data, out, verbose=0, epochs=3, batch_size=50)
+        train("fast", learnable_data, out, verbose=0, epochs=3, batch_size=50)
 
 
 class _Interrupt(keras.callbacks.Callback):
@@ -108,45 +110,49 @@ class _Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-def test_interrupted_run_resumes_at_the_right_epoch(tiny_data, tmp_path, monkeypatch, capsys):
+@pytest.mark.slow
+def test_interrupted_run_resumes_at_the_right_epoch(learnable_data, tmp_path, monkeypatch, capsys):
     out = str(tmp_path / "run")
     from cifar_lib.training import engine
 
     original = engine._callbacks
     monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [_Interrupt(2)])
     with pytest.raises(KeyboardInterrupt):
-        train("fast", tiny_data, out, verbose=0, epochs=3, batch_size=50)
+        train("fast", learnable_data, out, verbose=0, epochs=3, batch_size=50)
     state = cb.load_state(out)
     assert state["epochs_done"] == 2 and not os.path.exists(os.path.join(out, "run.json"))
     monkeypatch.setattr(engine, "_callbacks", original)
-    result = train("fast", tiny_data, out, verbose=0, epochs=3, batch_size=50)
+    result = train("fast", learnable_data, out, verbose=0, epochs=3, batch_size=50)
     assert "Resuming from epoch 2 of 3" in capsys.readouterr().out
     assert list(result.history["epoch"]) == [1, 2, 3]
     assert result.run_info["epochs"] == 3
 
 
-def test_resumed_run_matches_an_uninterrupted_one(tiny_data, tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_resumed_run_matches_an_uninterrupted_one(learnable_data, tmp_path, monkeypatch):
     from cifar_lib.training import engine
 
-    straight = train("fast", tiny_data, str(tmp_path / "a"), verbose=0, epochs=2, batch_size=50)
+    straight = train("fast", learnable_data, str(tmp_path / "a"), verbose=0, epochs=2, batch_size=50)
     original = engine._callbacks
     monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [_Interrupt(1)])
     with pytest.raises(KeyboardInterrupt):
-        train("fast", tiny_data, str(tmp_path / "b"), verbose=0, epochs=2, batch_size=50)
+        train("fast", learnable_data, str(tmp_path / "b"), verbose=0, epochs=2, batch_size=50)
     monkeypatch.setattr(engine, "_callbacks", original)
-    resumed = train("fast", tiny_data, str(tmp_path / "b"), verbose=0, epochs=2, batch_size=50)
+    resumed = train("fast", learnable_data, str(tmp_path / "b"), verbose=0, epochs=2, batch_size=50)
     np.testing.assert_allclose(resumed.history["loss"], straight.history["loss"], rtol=1e-4)
     for a, b in zip(resumed.model.weights, straight.model.weights):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), atol=1e-4)
 
 
-def test_nan_loss_stops_with_a_clear_message(tiny_data, tmp_path):
+@pytest.mark.slow
+def test_nan_loss_stops_with_a_clear_message(learnable_data, tmp_path):
     with pytest.raises(TrainingDiverged, match="loss is nan"):
-        train("seed", tiny_data, str(tmp_path / "run"), verbose=0, epochs=2, batch_size=32, learning_rate=1e12)
+        train("baseline", learnable_data, str(tmp_path / "run"), verbose=0, epochs=2, batch_size=32, learning_rate=1e12)
 
 
-def test_fast_recipe_short_run_beats_chance(tiny_data, tmp_path):
-    result = train("fast", tiny_data, str(tmp_path / "run"), verbose=0, epochs=4, batch_size=50)
+@pytest.mark.slow
+def test_fast_recipe_short_run_beats_chance(learnable_data, tmp_path):
+    result = train("fast", learnable_data, str(tmp_path / "run"), verbose=0, epochs=4, batch_size=50)
     assert result.run_info["val_source"] == "test"
     assert result.history["val_accuracy"].iloc[-1] > 0.2  # chance is 0.1
 
@@ -180,3 +186,28 @@ def test_seconds_to_thresholds_counts_float32_accuracy_as_reached():
     spec.loader.exec_module(module)
     history = pd.DataFrame({"train_seconds": [10.0, 10.0, 10.0], "val_accuracy": [0.5, float(np.float32(0.9)), 0.95]})
     assert module.seconds_to_thresholds(history, (0.9, 0.94, 0.99)) == {"0.90": 20.0, "0.94": 30.0, "0.99": None}
+
+
+def test_lookahead_decay_follows_airbench():
+    from cifar_lib.training.callbacks import lookahead_decay
+
+    assert lookahead_decay(0, 100) == 0.0
+    assert lookahead_decay(100, 100, every=5) == pytest.approx(0.95**5)
+    assert lookahead_decay(50, 100, every=10) == pytest.approx(0.95**10 * 0.125)
+
+
+def test_quick_recipe_is_the_fast_recipe_cut_to_a_cpu_budget():
+    from cifar_lib.training import QUICK
+
+    changed = {k for k, v in QUICK.to_dict().items() if v != FAST.to_dict()[k]}
+    assert changed == {"name", "widths", "epochs", "batch_size"}
+    assert QUICK.model_options() == {"widths": QUICK.widths} and FAST.model_options() == {}
+
+
+@pytest.mark.slow
+def test_one_line_per_epoch_names_the_monitored_set(learnable_data, tmp_path, capsys):
+    train("fast", learnable_data, str(tmp_path / "run"), verbose=2, **FAST_TINY)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
+    assert len(lines) == FAST_TINY["epochs"]
+    assert "test accuracy" in lines[0] and "s training" in lines[0] and "\x1b" not in lines[0]
+    assert not (tmp_path / "run" / "best.keras").exists(), "no model is chosen on the test set"

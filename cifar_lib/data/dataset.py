@@ -27,10 +27,6 @@ class CifarData:
     class_names: tuple[str, ...]
     source: str
 
-    def summary(self) -> str:
-        """One line: sizes and source."""
-        return f"CIFAR-10 from {self.source}: {len(self.x_train):,} train / {len(self.x_test):,} test images"
-
 
 def empty_split() -> tuple[np.ndarray, np.ndarray]:
     """A split with no images (for partial sources)."""

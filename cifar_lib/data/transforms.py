@@ -9,7 +9,7 @@ from cifar_lib.data.dataset import CIFAR_MEAN, CIFAR_STD, NUM_CLASSES
 
 
 def normalize_unit(x: np.ndarray) -> np.ndarray:
-    """uint8 pixels to float32 in [0, 1] (the seed's /255)."""
+    """uint8 pixels to float32 in [0, 1] (the seed project's /255)."""
     return np.asarray(x, np.float32) / 255.0
 
 

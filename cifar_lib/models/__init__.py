@@ -9,22 +9,17 @@ from __future__ import annotations
 from typing import Callable
 
 from cifar_lib.models.fast import build_fast_model
-from cifar_lib.models.seed import build_seed_model
+from cifar_lib.models.baseline import build_baseline_model
 
 _REGISTRY: dict[str, Callable[..., object]] = {
-    "seed": build_seed_model,
+    "baseline": build_baseline_model,
     "fast": build_fast_model,
 }
 MODEL_NAMES: tuple[str, ...] = tuple(_REGISTRY)
 
 
-def register_model(name: str, builder: Callable[..., object]) -> None:
-    """Add a model builder to the registry (a builder returns a ``keras.Model``)."""
-    _REGISTRY[name] = builder
-
-
 def build_model(name: str, **kwargs):
-    """Build the model called ``name`` ("seed" or "fast"); kwargs go to its builder."""
+    """Build the model called ``name`` ("baseline" or "fast"); kwargs go to its builder."""
     try:
         builder = _REGISTRY[name]
     except KeyError:
@@ -57,4 +52,4 @@ def flops_per_image(model) -> int:
     return int(total)
 
 
-__all__ = ["MODEL_NAMES", "build_model", "register_model", "outputs_logits", "flops_per_image"]
+__all__ = ["MODEL_NAMES", "build_model", "outputs_logits", "flops_per_image"]

@@ -1,7 +1,8 @@
 """The fast ("airbench94"-style) network, in Keras.
 
 Frozen 2x2 whitening conv -> GELU -> three conv groups (64, 256, 256) -> maxpool 3 ->
-dense 10 without bias -> x 1/9. Facts: ../shared/ANCHORS.md and Jordan (2024), airbench.
+dense 10 without bias -> x 1/9. Source: Keller Jordan, airbench (2024), github.com/KellerJordan/cifar10-airbench;
+the hyperparameters are listed in docs/airbench94.md.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from cifar_lib.data import CIFAR_MEAN, CIFAR_STD
+from cifar_lib.data.dataset import CIFAR_MEAN, CIFAR_STD, IMAGE_SHAPE
 
 WIDTHS = (64, 256, 256)
 WHITEN_KERNEL = 2
@@ -114,7 +115,7 @@ def _conv_group(x, filters: int, index: int):
 
 def build_fast_model(num_classes: int = 10, widths: tuple[int, int, int] = WIDTHS) -> keras.Model:
     """The airbench94 network; call ``whitening_layer(model).init_from_images`` before training."""
-    inputs = keras.Input(shape=(32, 32, 3))
+    inputs = keras.Input(shape=IMAGE_SHAPE)
     mean = np.array(CIFAR_MEAN) * 255
     std = np.array(CIFAR_STD) * 255
     x = layers.Normalization(mean=mean, variance=std**2, name="normalize")(inputs)
@@ -133,7 +134,3 @@ def whitening_layer(model: keras.Model) -> Whitening:
     """The model's whitening layer."""
     return model.get_layer("whiten")
 
-
-def normalize_for_whitening(images: np.ndarray) -> np.ndarray:
-    """uint8/0..255 images -> the normalized floats the whitening layer sees."""
-    return ((images.astype("float32") / 255.0) - np.array(CIFAR_MEAN, "float32")) / np.array(CIFAR_STD, "float32")

@@ -2,6 +2,7 @@
 
 from cifar_lib.training.callbacks import TrainingDiverged
 from cifar_lib.training.engine import TrainResult, resolve_recipe, train
-from cifar_lib.training.recipes import FAST, RECIPES, SEED, Recipe, get_recipe
+from cifar_lib.training.recipes import BASELINE, FAST, QUICK, RECIPES, Recipe, get_recipe
 
-__all__ = ["train", "resolve_recipe", "TrainResult", "Recipe", "RECIPES", "SEED", "FAST", "get_recipe", "TrainingDiverged"]
+__all__ = ["train", "resolve_recipe", "TrainResult", "Recipe", "RECIPES", "QUICK", "FAST", "BASELINE", "get_recipe",
+           "TrainingDiverged"]

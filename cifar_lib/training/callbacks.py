@@ -127,7 +127,8 @@ class GateSchedule(keras.callbacks.Callback):
 class Lookahead(keras.callbacks.Callback):
     """airbench's lookahead: every ``every`` steps, ema = lerp(ema, w, 1 - rho) and w = ema.
 
-    rho = 0.95**5 * (step / total_steps)**3 grows towards the end, so late training is
+    rho = lookahead_decay(step, total_steps, every) = (0.95**every) * (step / total_steps)**3
+    grows towards the end, so late training is
     averaged strongly. Active from ``start_epoch``; weights are reset to the average at the
     end of every epoch, so a checkpoint's weights equal the average (exact resume).
     """
@@ -159,7 +160,7 @@ class Lookahead(keras.callbacks.Callback):
             return
         step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
         if step % self.every == 0:
-            self._update(0.95**5 * (min(step, self.total_steps) / self.total_steps) ** 3)
+            self._update(float(lookahead_decay(min(step, self.total_steps), self.total_steps, self.every)))
 
     def _sync(self) -> None:
         if self._active and not self._synced:
@@ -173,6 +174,27 @@ class Lookahead(keras.callbacks.Callback):
         self._sync()
 
 
-def ema_decay(step: np.ndarray | int, total_steps: int) -> np.ndarray:
-    """The lookahead decay rho at ``step`` (for plots and tests)."""
-    return 0.95**5 * (np.asarray(step) / total_steps) ** 3
+def lookahead_decay(step: "np.ndarray | int", total_steps: int, every: int = 5) -> np.ndarray:
+    """airbench's decay rho at ``step``: 0.95 per step between pulls, times (progress)^3.
+
+    Early on rho is near 0 (the weights barely feel the average); at the end it is 0.95**every,
+    so the final weights average roughly the last 20 pulls.
+    """
+    return 0.95**every * (np.asarray(step) / total_steps) ** 3
+
+
+class EpochLine(keras.callbacks.Callback):
+    """One line per epoch (loss, accuracy, monitored accuracy, seconds): readable in a log file too."""
+
+    def __init__(self, recorder: RunRecorder, epochs: int, monitored: str):
+        super().__init__()
+        self.recorder = recorder
+        self.epochs = epochs
+        self.monitored = monitored
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = self.recorder.rows[-1]
+        print(f"epoch {row['epoch']:>3}/{self.epochs}  loss {row.get('loss', float('nan')):.4f}  "
+              f"accuracy {row.get('accuracy', float('nan')):.4f}  "
+              f"{self.monitored} accuracy {row.get('val_accuracy', float('nan')):.4f}  "
+              f"{row['train_seconds']:.1f} s training, {row['seconds']:.1f} s with evaluation", flush=True)

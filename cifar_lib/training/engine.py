@@ -2,7 +2,8 @@
 
 out_dir/
   model.keras       final model (self-contained: feed it 0..255 pixels)
-  best.keras        best epoch by validation accuracy
+  best.keras        best epoch by validation accuracy (recipes with a validation split only:
+                    the quick and fast recipes monitor the test set, which must not choose a model)
   history.csv       one row per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate, seconds
   run.json          recipe, overrides, seed, versions, device, wall time, final metrics
   checkpoint/       resume state (weights + optimizer + history), kept until the run finishes
@@ -16,26 +17,27 @@ import json
 import logging
 import os
 import shutil
-import time
+import sys
 
 import keras
 import numpy as np
 import pandas as pd
 
 from cifar_lib import config as cfg
-from cifar_lib.data import CifarData, one_hot, stratified_subset, train_val_split
+from cifar_lib.data import CifarData, one_hot, standardize, stratified_subset, train_val_split
 from cifar_lib.models import build_model
-from cifar_lib.models.fast import normalize_for_whitening, whitening_layer
+from cifar_lib.models.fast import whitening_layer
 from cifar_lib.training import callbacks as cb
 from cifar_lib.training.optimizer import TorchSGD
 from cifar_lib.training.recipes import Recipe, get_recipe
 from cifar_lib.training.runinfo import device_info, git_commit, package_versions
-from cifar_lib.training.schedules import PiecewiseLinear, seed_time_decay
-from cifar_lib.training.streams import fast_train_stream, plain_stream, seed_train_stream
+from cifar_lib.training.schedules import PiecewiseLinear, adam_time_decay
+from cifar_lib.training.streams import fast_train_stream, plain_stream, baseline_train_stream
 
 log = logging.getLogger(__name__)
 
 RUN_JSON = "run.json"
+BEST_MODEL = "best.keras"
 WHITENING_SAMPLES = 5000
 EVAL_BATCH = 500
 ENGINE_OPTIONS = ("subset", "verbose")
@@ -56,7 +58,9 @@ def resolve_recipe(recipe: "str | Recipe", **overrides) -> tuple[Recipe, int | N
 
     Cheap: call it to check settings before loading data (``train`` calls it first too).
     """
-    verbose = overrides.pop("verbose", 1)
+    verbose = overrides.pop("verbose", "auto")
+    if verbose not in (0, 1, 2, "auto"):
+        raise ValueError(f"verbose must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto', got {verbose!r}")
     subset = overrides.pop("subset", None)
     resolved = get_recipe(recipe).replace(**overrides)
     if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int) or subset < 10):
@@ -68,12 +72,14 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) ->
     """Train ``recipe`` on ``data`` into ``out_dir``; resumes an interrupted run, returns a finished one.
 
     overrides: any Recipe field (epochs, batch_size, seed, learning_rate, val_fraction, ...) plus
-    ``subset`` (train on a class-balanced subset of N training images) and ``verbose`` (Keras
-    verbosity, default 1). Unknown names or bad values raise ValueError before any work.
+    ``subset`` (train on a class-balanced subset of N training images) and ``verbose`` (0 silent,
+    1 Keras' progress bar, 2 one line per epoch; "auto", the default: the bar on a terminal, lines
+    in a log file or a notebook). Unknown names or bad values raise ValueError before any work.
     """
     recipe, subset, verbose = resolve_recipe(recipe, **overrides)
     overrides = {k: v for k, v in overrides.items() if k not in ENGINE_OPTIONS}
-    config = {"recipe": recipe.to_dict(), "overrides": dict(overrides, subset=subset), "data_source": data.source}
+    config = {"recipe": recipe.to_dict(), "overrides": dict(overrides, subset=subset), "data_source": data.source,
+              "git_commit": git_commit()}  # the code the run starts from
 
     os.makedirs(out_dir, exist_ok=True)
     finished = _finished_run(out_dir, config)
@@ -89,9 +95,9 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) ->
     cfg.configure_threads()
     cfg.set_seed(recipe.seed, deterministic=recipe.jit_compile is not True)
     x_train, y_train, x_val, y_val, val_source = _split(data, recipe, subset)
-    model = build_model(recipe.model)
+    model = build_model(recipe.model, **recipe.model_options())
     steps_per_epoch = _steps_per_epoch(len(x_train), recipe)
-    model.compile(optimizer=_optimizer(recipe, model, steps_per_epoch), loss=_loss(recipe, model), metrics=["accuracy"],
+    model.compile(optimizer=make_optimizer(recipe, model, steps_per_epoch), loss=make_loss(recipe, model), metrics=["accuracy"],
                   jit_compile=recipe.jit_compile)
 
     model.optimizer.build(model.trainable_variables)
@@ -103,27 +109,29 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) ->
         print(f"Resuming from epoch {start_epoch} of {recipe.epochs} (state in {out_dir}/checkpoint)")
     elif recipe.model == "fast":
         sample = whitening_sample(x_train, WHITENING_SAMPLES, recipe.seed)
-        whitening_layer(model).init_from_images(normalize_for_whitening(sample))
+        whitening_layer(model).init_from_images(standardize(sample))
 
-    y_train_1h, y_val_1h = one_hot(y_train, 10), one_hot(y_val, 10)
-    callbacks = _callbacks(recipe, out_dir, config, history, steps_per_epoch)
+    y_train_1h, y_val_1h = one_hot(y_train), one_hot(y_val)
+    if verbose == "auto":
+        verbose = 1 if sys.stdout.isatty() else 2
+    callbacks = _callbacks(recipe, out_dir, config, history, steps_per_epoch, val_source if verbose == 2 else None)
     if recipe.augmentation == "fast":
         train_ds = fast_train_stream(x_train, y_train_1h, recipe.batch_size, start_epoch, recipe.epochs, recipe.seed)
-    elif recipe.augmentation == "seed":
-        train_ds = seed_train_stream(x_train, y_train_1h, recipe.batch_size, recipe.seed, recipe.drop_remainder)
+    elif recipe.augmentation == "baseline":
+        train_ds = baseline_train_stream(x_train, y_train_1h, recipe.batch_size, recipe.seed, recipe.drop_remainder)
     else:
         train_ds = plain_stream(x_train, y_train_1h, recipe.batch_size, recipe.drop_remainder)
     val_ds = plain_stream(x_val, y_val_1h, EVAL_BATCH)
 
-    started = time.time()
     if start_epoch < recipe.epochs:
         model.fit(
             train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=start_epoch,
             steps_per_epoch=steps_per_epoch if recipe.augmentation == "fast" else None,
-            callbacks=callbacks, verbose=verbose, shuffle=False,
+            callbacks=callbacks, verbose=1 if verbose == 1 else 0, shuffle=False,
         )
     recorder = next(c for c in callbacks if isinstance(c, cb.RunRecorder))
-    return _finish(model, recorder.rows, out_dir, config, recipe, val_source, len(x_train), len(x_val), started)
+    sizes = {"val_source": val_source, "n_train": len(x_train), "n_val": len(x_val)}
+    return _finish(model, recorder.rows, out_dir, config, recipe, sizes)
 
 
 def whitening_sample(images: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -158,9 +166,10 @@ def _steps_per_epoch(n: int, recipe: Recipe) -> int:
     return n // recipe.batch_size if recipe.drop_remainder else -(-n // recipe.batch_size)
 
 
-def _optimizer(recipe: Recipe, model: keras.Model, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+def make_optimizer(recipe: Recipe, model: keras.Model, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """The recipe's optimizer with its learning-rate schedule, built for ``model``."""
     if recipe.optimizer == "adam":
-        return keras.optimizers.Adam(seed_time_decay(recipe.learning_rate, recipe.lr_time_decay))
+        return keras.optimizers.Adam(adam_time_decay(recipe.learning_rate, recipe.lr_time_decay))
     # airbench's decoupled units -> PyTorch SGD terms for a mean (not summed) batch loss:
     # torch lr = lr / (1024 * (1 + 1 / (1 - momentum))) per summed example, times batch_size here.
     kilostep_scale = 1024 * (1 + 1 / (1 - recipe.momentum))
@@ -176,28 +185,37 @@ def _optimizer(recipe: Recipe, model: keras.Model, steps_per_epoch: int) -> kera
     )
 
 
-def _loss(recipe: Recipe, model: keras.Model) -> keras.losses.Loss:
+def make_loss(recipe: Recipe, model: keras.Model) -> keras.losses.Loss:
+    """Cross-entropy on the model's outputs (logits or probabilities), with the recipe's label smoothing."""
     from cifar_lib.models import outputs_logits
 
     return keras.losses.CategoricalCrossentropy(from_logits=outputs_logits(model), label_smoothing=recipe.label_smoothing)
 
 
-def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, steps_per_epoch: int) -> list:
-    best = keras.callbacks.ModelCheckpoint(
-        os.path.join(out_dir, "best.keras"), monitor="val_accuracy", mode="max", save_best_only=True
-    )
-    if history:  # resumed: "best" must beat what earlier epochs reached
-        best.best = max(row.get("val_accuracy", float("-inf")) for row in history)
+def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, steps_per_epoch: int,
+               line_per_epoch_for: str | None) -> list:
+    """The run's callbacks; ``line_per_epoch_for`` names the monitored set when printing one line per epoch."""
     callbacks: list = [cb.BatchNaNGuard()]
     if recipe.whiten_bias_epochs:
         callbacks.append(cb.GateSchedule(recipe.whiten_bias_epochs))
     if recipe.ema_start_epoch is not None:
         callbacks.append(cb.Lookahead(steps_per_epoch * recipe.epochs, recipe.ema_start_epoch, recipe.ema_every))
-    callbacks += [cb.RunRecorder(out_dir, config, history), best]
+    recorder = cb.RunRecorder(out_dir, config, history)
+    callbacks.append(recorder)
+    if recipe.val_fraction > 0:  # keep the best epoch by validation accuracy; never select on the test set
+        best = keras.callbacks.ModelCheckpoint(
+            os.path.join(out_dir, BEST_MODEL), monitor="val_accuracy", mode="max", save_best_only=True
+        )
+        if history:  # resumed: "best" must beat what earlier epochs reached
+            best.best = max(row.get("val_accuracy", float("-inf")) for row in history)
+        callbacks.append(best)
+    if line_per_epoch_for:
+        callbacks.append(cb.EpochLine(recorder, recipe.epochs, line_per_epoch_for))
     return callbacks
 
 
-def _finish(model, rows, out_dir, config, recipe, val_source, n_train, n_val, started) -> TrainResult:
+def _finish(model: keras.Model, rows: list[dict], out_dir: str, config: dict, recipe: Recipe, sizes: dict) -> TrainResult:
+    """Save the final model, history and run.json; remove the resume state."""
     model.save(os.path.join(out_dir, "model.keras"))
     history = pd.DataFrame(rows)
     cb.write_history(out_dir, rows)
@@ -206,9 +224,7 @@ def _finish(model, rows, out_dir, config, recipe, val_source, n_train, n_val, st
         "status": "complete",
         **config,
         "seed": recipe.seed,
-        "val_source": val_source,
-        "n_train": n_train,
-        "n_val": n_val,
+        **sizes,
         "epochs": len(rows),
         "final": {k: last.get(k) for k in ("loss", "accuracy", "val_loss", "val_accuracy")},
         "best_val_accuracy": max((r.get("val_accuracy", 0.0) for r in rows), default=None),
@@ -217,7 +233,6 @@ def _finish(model, rows, out_dir, config, recipe, val_source, n_train, n_val, st
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": package_versions(),
         "device": device_info(),
-        "git_commit": git_commit(),
     }
     with open(os.path.join(out_dir, RUN_JSON), "w") as f:
         json.dump(run_info, f, indent=2)

@@ -6,6 +6,8 @@ import os
 import platform
 import subprocess
 
+from cifar_lib.hardware import cpu_facts
+
 
 def package_versions() -> dict[str, str]:
     """Versions of Python and the packages that decide the numbers."""
@@ -25,21 +27,23 @@ def device_info() -> dict:
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
-    info = {"platform": platform.platform(), "cpu_count": os.cpu_count(), "gpus": [g.name for g in gpus]}
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        info["cpu"] = names[0] if names else platform.processor()
-    except OSError:
-        info["cpu"] = platform.processor()
+    cpu = cpu_facts()
+    info = {"platform": platform.platform(), "cpu_count": cpu.cores, "gpus": [g.name for g in gpus], "cpu": cpu.describe(),
+            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TensorFlow's default")}
     info["device"] = "GPU: " + ", ".join(tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus) if gpus else f"CPU ({info['cpu_count']} cores)"
     return info
 
 
 def git_commit() -> str | None:
-    """The current git commit of the project, if it is a git checkout."""
+    """The project's git commit, with "-dirty" when tracked files have uncommitted changes."""
     here = os.path.dirname(os.path.abspath(__file__))
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, timeout=5).stdout.strip()
+
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5).stdout.strip() or None
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
     except (OSError, subprocess.SubprocessError):
         return None
+    return (commit + ("-dirty" if dirty else "")) or None

@@ -34,6 +34,6 @@ class PiecewiseLinear(keras.optimizers.schedules.LearningRateSchedule):
         return {"base_lr": self.base_lr, "total_steps": self.total_steps, "knots": [list(k) for k in self.knots]}
 
 
-def seed_time_decay(lr: float = 3e-4, decay: float = 1e-6) -> keras.optimizers.schedules.LearningRateSchedule:
-    """The seed's legacy Keras ``decay``: lr_t = lr / (1 + decay * t), t counted in steps."""
+def adam_time_decay(lr: float = 3e-4, decay: float = 1e-6) -> keras.optimizers.schedules.LearningRateSchedule:
+    """The seed project's legacy Keras ``decay``: lr_t = lr / (1 + decay * t), t counted in steps."""
     return keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)

@@ -1,11 +1,11 @@
-"""tf.data input streams for training: the seed's (Keras layers) and the fast recipe's."""
+"""tf.data input streams for training: the seed project's (Keras layers) and the fast recipe's."""
 
 from __future__ import annotations
 
 import numpy as np
 import tensorflow as tf
 
-from cifar_lib.augment import fast_augment, seed_augmentation
+from cifar_lib.augment import fast_augment, baseline_augmentation
 from cifar_lib.data import make_dataset
 
 
@@ -22,12 +22,13 @@ def fast_train_stream(
     base = tf.data.Dataset.from_tensor_slices((images, labels, flip_bits))
 
     def one_epoch(epoch: int) -> tf.data.Dataset:
-        ds = base.shuffle(n, seed=seed * 1000 + epoch, reshuffle_each_iteration=False)
+        epoch_seed = seed * 1000 + epoch  # one seed per (run seed, epoch): the shuffle and the crops
+        ds = base.shuffle(n, seed=epoch_seed, reshuffle_each_iteration=False)
         ds = ds.batch(batch_size, drop_remainder=True).enumerate()
 
         def augment(step, batch):
             x, y, flips = batch
-            stateless_seed = tf.stack([tf.constant(seed * 1000 + epoch, tf.int64), step])
+            stateless_seed = tf.stack([tf.constant(epoch_seed, tf.int64), step])
             return fast_augment(tf.cast(x, tf.float32), flips, epoch, seed=stateless_seed), y
 
         return ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
@@ -38,12 +39,12 @@ def fast_train_stream(
     return stream.prefetch(tf.data.AUTOTUNE)
 
 
-def seed_train_stream(
+def baseline_train_stream(
     images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int = 0, drop_remainder: bool = False
 ) -> tf.data.Dataset:
-    """Reshuffled every epoch, augmented by the seed's Keras layers, one epoch per iteration."""
+    """Reshuffled every epoch, augmented by the seed project's Keras layers, one epoch per iteration."""
     return make_dataset(
-        images, labels, batch_size, shuffle=True, seed=seed, augment=seed_augmentation(seed),
+        images, labels, batch_size, shuffle=True, seed=seed, augment=baseline_augmentation(seed),
         one_hot=False, drop_remainder=drop_remainder,
     )
 

@@ -1,4 +1,4 @@
-"""The original ("seed") CNN, layer for layer: 7,281,802 parameters, softmax output."""
+"""The baseline CNN, the seed project's network layer for layer: 7,281,802 parameters, softmax output."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ def _conv(filters: int) -> layers.Conv2D:
     return layers.Conv2D(filters, 3, padding="same", activation="relu", kernel_regularizer=regularizers.l2(L2))
 
 
-def build_seed_model(num_classes: int = 10) -> keras.Model:
-    """The seed's Sequential CNN; a Rescaling(1/255) in front does the seed's /255 normalization."""
+def build_baseline_model(num_classes: int = 10) -> keras.Model:
+    """The seed project's Sequential CNN; a Rescaling(1/255) in front does its /255 normalization."""
     return keras.Sequential(
         [
             keras.Input(shape=(32, 32, 3)),
@@ -38,5 +38,5 @@ def build_seed_model(num_classes: int = 10) -> keras.Model:
             layers.Dropout(0.5),
             layers.Dense(num_classes, activation="softmax", name="probabilities"),
         ],
-        name="seed",
+        name="baseline",
     )

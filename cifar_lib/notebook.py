@@ -1,0 +1,180 @@
+"""The notebooks' one-line setup and their small helpers.
+
+    lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
+
+resolves the profile, the run and figure folders and the seed, quiets TensorFlow, and prints
+what a reader needs to know (versions, device). Everything a profile changes (how much data,
+how many epochs) is decided here, not in notebook cells.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import os
+import platform
+import shutil
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+from cifar_lib import config
+from cifar_lib.config import DATA_ENV_VAR
+
+PROFILE_ENV_VAR = "CIFAR_PROFILE"
+PROJECT_DIR = Path(__file__).resolve().parent.parent  # the project this package lives in
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """How much work a notebook does: ``full`` is the real thing, ``ci`` a smoke test of minutes."""
+
+    name: str
+    train_images: int | None  # None: all of them
+    test_images: int | None
+    epochs: int | None  # None: the recipe's own
+    batch_size: int | None
+    fresh_run: bool  # start training from scratch every time (ci: the run folder is a scratch area)
+
+
+PROFILES: dict[str, Profile] = {
+    "full": Profile("full", None, None, None, None, fresh_run=False),
+    "ci": Profile("ci", 1024, 500, 1, 256, fresh_run=True),
+}
+RUN_FILES = ("model.keras", "best.keras", "history.csv", "run.json")
+
+
+def find_project_root(start: "str | Path | None" = None) -> Path:
+    """The folder holding ``notebooks/`` and ``cifar_lib/``, searched upwards from ``start`` (default: cwd)."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "cifar_lib").is_dir() and (folder / "notebooks").is_dir():
+            return folder
+    return PROJECT_DIR
+
+
+@dataclasses.dataclass(frozen=True)
+class Lesson:
+    """A notebook's resolved settings: profile, folders, seed."""
+
+    profile: Profile
+    root: Path
+    run_dir: Path
+    figures_dir: Path
+    seed: int
+
+    def figure(self, name: str) -> Path:
+        """Where the figure ``name`` goes (``figures/`` in a full run, the run folder in ci)."""
+        return self.figures_dir / name
+
+    def show_path(self, path: "str | Path") -> str:
+        """``path`` as a reader should see it: relative to the project, or to ``$CIFAR10_DATA``."""
+        return display_path(path, self.root)
+
+    def load_data(self, source: "str | Path | None" = None, shrink: bool = True):
+        """CIFAR-10 from ``source`` (None: ``$CIFAR10_DATA``, else the download); in ci, class-balanced subsets."""
+        from cifar_lib.data import load_cifar10, stratified_subset
+
+        data = load_cifar10(source)
+        print(f"{len(data.x_train):,} training and {len(data.x_test):,} test images from {self.show_path(data.source)}")
+        p = self.profile
+        if not shrink or p.train_images is None:
+            return data
+        x_train, y_train = stratified_subset(data.x_train, data.y_train, p.train_images, seed=self.seed)
+        x_test, y_test = stratified_subset(data.x_test, data.y_test, p.test_images, seed=self.seed)
+        print(f"{p.name} profile: using {len(x_train):,} training and {len(x_test):,} test images")
+        return dataclasses.replace(data, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+
+    def training_overrides(self, recipe: str, **settings) -> dict:
+        """The recipe overrides for this profile, checked before any work; ci also clears the run folder.
+
+        ``settings``: the notebook's own knobs (epochs, batch_size, subset, ...); None means "the default".
+        """
+        from cifar_lib.training import resolve_recipe
+
+        overrides = {k: v for k, v in settings.items() if v is not None}
+        if self.profile.epochs is not None:
+            overrides.setdefault("epochs", self.profile.epochs)
+        if self.profile.batch_size is not None:
+            overrides.setdefault("batch_size", self.profile.batch_size)
+        resolve_recipe(recipe, **overrides)  # a bad name or value fails here, before any data is loaded
+        if self.profile.fresh_run:
+            for name in RUN_FILES:
+                (self.run_dir / name).unlink(missing_ok=True)
+            shutil.rmtree(self.run_dir / "checkpoint", ignore_errors=True)
+        return overrides
+
+
+def display_path(path: "str | Path", root: "str | Path | None" = None) -> str:
+    """A path without this machine's folders: ``$CIFAR10_DATA/...``, project-relative, or the name."""
+    path = Path(path).resolve()
+    data_root = os.environ.get(DATA_ENV_VAR)
+    candidates = []
+    if data_root:
+        candidates.append((Path(data_root).resolve(), f"${DATA_ENV_VAR}"))
+    candidates.append((Path(root or find_project_root()).resolve(), ""))
+    for base, label in candidates:
+        try:
+            rel = path.relative_to(base)
+        except ValueError:
+            continue
+        text = rel.as_posix()
+        return f"{label}/{text}".rstrip("/.") if label else (text or ".")
+    return path.name
+
+
+def setup(
+    profile: str | None = None,
+    run_dir: "str | Path | None" = None,
+    figures_dir: "str | Path | None" = None,
+    seed: int = config.DEFAULT_SEED,
+    verbose: bool = True,
+) -> Lesson:
+    """Resolve the notebook's settings, quiet TensorFlow, seed everything, print the environment."""
+    name = profile or os.environ.get(PROFILE_ENV_VAR) or "full"
+    if name not in PROFILES:
+        raise ValueError(f"PROFILE must be one of {', '.join(PROFILES)}, got {name!r}")
+    config.quiet_tensorflow()
+    root = find_project_root()
+    run = Path(run_dir) if run_dir else root / "runs" / f"pipeline-{name}"
+    figures = Path(figures_dir) if figures_dir else (root / "figures" if name == "full" else run / "figures")
+    run.mkdir(parents=True, exist_ok=True)
+    figures.mkdir(parents=True, exist_ok=True)
+    config.set_seed(seed)
+    lesson = Lesson(PROFILES[name], root, run, figures, seed)
+    if verbose:
+        print(environment_summary())
+        print(f"profile {name}, seed {seed}, runs in {lesson.show_path(run)}, figures in {lesson.show_path(figures)}")
+    return lesson
+
+
+def environment_summary() -> str:
+    """Versions and device in two lines, plus a hint when no GPU is found."""
+    import keras
+    import tensorflow as tf
+
+    from cifar_lib.hardware import cpu_facts
+
+    gpus = tf.config.list_physical_devices("GPU")
+    versions = f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    if gpus:
+        names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+        return f"{versions}\ndevice: GPU ({', '.join(names)})"
+    cpu = cpu_facts()
+    return (f"{versions}\ndevice: CPU, {cpu.cores} cores ({cpu.vector_isa})\n"
+            "no GPU found: everything here runs on the CPU; the default recipes are sized for it")
+
+
+def show_source(*objects: Callable) -> "object":
+    """The library's own source of functions, methods or classes, syntax-highlighted in the notebook.
+
+    This is the code that runs: the notebook shows it, it does not copy it.
+    """
+    from IPython.display import Markdown
+
+    parts = []
+    for obj in objects:
+        module = inspect.getmodule(obj)
+        header = f"# from {module.__name__}" if module else "#"
+        parts.append(f"{header}\n{textwrap.dedent(inspect.getsource(obj)).rstrip()}")
+    return Markdown("```python\n" + "\n\n\n".join(parts) + "\n```")

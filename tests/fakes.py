@@ -1,0 +1,30 @@
+"""Fake CIFAR-10 sources for the tests: random images, batches in the official pickle format."""
+
+import os
+import pickle
+
+import numpy as np
+
+from cifar_lib.data import CLASS_NAMES
+
+
+def random_images(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
+
+
+def batch_bytes(images: np.ndarray, labels: np.ndarray) -> bytes:
+    """A batch in the official pickle format (CHW-flattened rows)."""
+    data = images.transpose(0, 3, 1, 2).reshape(len(images), -1)
+    return pickle.dumps({b"data": data, b"labels": [int(v) for v in labels], b"batch_label": b"tiny"})
+
+
+def write_batches(folder, images, labels, test_images, test_labels) -> None:
+    """Write data_batch_1..5 + test_batch + batches.meta into ``folder``."""
+    os.makedirs(folder, exist_ok=True)
+    for i, (x, y) in enumerate(zip(np.array_split(images, 5), np.array_split(labels, 5)), start=1):
+        with open(os.path.join(folder, f"data_batch_{i}"), "wb") as f:
+            f.write(batch_bytes(x, y))
+    with open(os.path.join(folder, "test_batch"), "wb") as f:
+        f.write(batch_bytes(test_images, test_labels))
+    with open(os.path.join(folder, "batches.meta"), "wb") as f:
+        pickle.dump({b"label_names": [n.encode() for n in CLASS_NAMES]}, f)
