@@ -52,7 +52,7 @@ def draw(runs: dict[str, Path], out: Path) -> Path:
     ax.set_xlabel("training minutes (log scale)")
     ax.set_ylabel("accuracy after the epoch (%)")
     ax.set_ylim(20, 100)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", fontsize=8)
     ax.set_title("Time-accuracy frontier, one run per recipe")
     caption = (f"data: {', '.join(sorted(data))} (JPEG copy of CIFAR-10; test = 5,000 images, validation = 10,000 "
                f"held-out training images); machine: {'; '.join(sorted(machines))}; no TTA")

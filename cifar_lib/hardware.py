@@ -72,24 +72,3 @@ def cpu_facts(cpuinfo_path: str = "/proc/cpuinfo") -> CpuFacts:
     isa = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "other"
     return CpuFacts(model, cores, None if mhz is None else mhz / 1000, isa, frozenset(flags))
 
-
-def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
-    """What this machine really sustains on dense fp32 arithmetic: NumPy's (BLAS) matmul, best of ``repeats``.
-
-    The peak formula needs the clock, and /proc/cpuinfo reports a nominal one: cores that boost
-    above it can exceed "100% of peak". A large matrix product runs near the true peak, so it is
-    the honest ceiling to compare a training step with.
-    """
-    import time
-
-    import numpy as np
-
-    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
-    b = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
-    a @ b  # warm-up: threads, caches
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] tags=[]
 # # 1. Meet the data: CIFAR-10
 #
 # Before we train anything we look at the data. Most mistakes in deep learning are data
@@ -27,12 +27,12 @@ SEED = 0  # seeds Python, NumPy, TensorFlow and Keras
 SAMPLES_PER_CLASS = 10  # images per class in the sample grid
 HISTOGRAM_IMAGES = 5000  # images drawn at random for the pixel histograms
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Every notebook starts the same way: the cell above holds its knobs (papermill can change
 # them), and the cell below turns them into settings, seeds every random generator and says
 # what we are running on.
 
-# %%
+# %% tags=[]
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
@@ -41,7 +41,7 @@ from cifar_lib.notebook import setup
 
 lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## Loading
 #
 # `load_cifar10` reads CIFAR-10 from wherever it is: the official `cifar-10-python.tar.gz`, its
@@ -53,16 +53,16 @@ lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 # `(N, 32, 32, 3)` (images, rows, columns, RGB channels), and integer labels 0..9. This
 # notebook explores the whole dataset, so it asks for no subset, whatever the profile.
 
-# %%
+# %% tags=[]
 data = lesson.load_data(DATA, shrink=False)
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 print(f"training images: {len(data.x_train):,}, shape {data.x_train.shape[1:]}, dtype {data.x_train.dtype}")
 print(f"test image shape: {data.x_test.shape[1:]}, dtype {data.x_test.dtype}")
 print(f"labels: {data.y_train.dtype}, from {data.y_train.min()} to {data.y_train.max()}")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # The official test set has 10,000 images. The project's local copy (`train/` and `test/`
 # folders of JPEG files) holds 5,000 of them, 500 per class, and every image went through JPEG
 # compression at quality 75 with the colour stored at half resolution (16x16). Numbers measured
@@ -74,33 +74,33 @@ print(f"labels: {data.y_train.dtype}, from {data.y_train.min()} to {data.y_train
 # this order wrong is a classic silent bug: the model still trains, but every report is
 # mislabelled.
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 from cifar_lib.data import CLASS_NAMES
 
 for label, name in enumerate(CLASS_NAMES):
     print(label, name)
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## Class balance
 #
 # If one class were much more frequent than the others, a model could score well by favouring
 # it, and plain accuracy would hide that. So we count.
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 train_counts = np.bincount(data.y_train, minlength=len(CLASS_NAMES))
 for name, count in zip(CLASS_NAMES, train_counts):
     print(f"{name:<10} {count:>6,}")
 
-# %%
+# %% tags=[]
 from cifar_lib import plots
 
 plots.plot_class_balance({"train": data.y_train, "test": data.y_test}, CLASS_NAMES,
                          save_to=lesson.figure("01_class_balance.png"))
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Perfectly balanced: 5,000 training images per class (and, in the JPEG copy, 500 test images
 # per class). That makes accuracy a fair summary, and it tells us what chance level is: 10%. A
 # model stuck at 10% has learned nothing.
@@ -108,25 +108,25 @@ plt.show()
 # Balanced overall does not mean mixed: an image-folder copy is read folder by folder, so
 # the arrays are *sorted by class*. The first 5,000 training images are all airplanes:
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 first = np.bincount(data.y_train[:5000], minlength=len(CLASS_NAMES))
 print("classes among the first 5,000 training images:",
       {CLASS_NAMES[c]: int(n) for c, n in enumerate(first) if n})
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # So whenever we want a sample, we draw it at random with a seed, never `x[:n]`.
 #
 # ## Look at the pictures
 #
 # Numbers are not enough; we look. Each row below is one class, with images drawn at random.
 
-# %%
+# %% tags=[]
 plots.plot_sample_grid(data.x_train, data.y_train, CLASS_NAMES, per_class=SAMPLES_PER_CLASS, seed=SEED,
                        save_to=lesson.figure("01_sample_grid.png"))
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Things to notice: objects appear at different sizes, positions and poses; backgrounds vary;
 # some images are hard even for people at this resolution (cat or dog? deer or horse?). Also
 # notice what does *not* vary: the sky is up. Horizontal mirror images of these photos are still
@@ -142,7 +142,7 @@ plt.show()
 # possible values per channel gives the exact mean and standard deviation without converting
 # 150 million pixels to floats.
 
-# %%
+# %% tags=[]
 from cifar_lib.data import CIFAR_MEAN, CIFAR_STD
 
 values = np.arange(256) / 255.0
@@ -155,7 +155,7 @@ for channel, name in enumerate(("red", "green", "blue")):
     print(f"{name:<7}   {mean:.4f} / {CIFAR_MEAN[channel]:.4f}          {std:.4f} / {CIFAR_STD[channel]:.4f}")
 print("lowest mean:", min(means, key=means.get), "  highest mean:", max(means, key=means.get))
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Close to the reference values, though not identical if your copy is the JPEG one: lossy
 # compression nudges pixel values. The differences are far too small to matter for training;
 # the models keep the reference values so that a model trained on one copy works on another.
@@ -164,12 +164,12 @@ print("lowest mean:", min(means, key=means.get), "  highest mean:", max(means, k
 # a picture; the legend gives the sample's own mean and spread). All three channels use the
 # whole range, with peaks at pure black and white from saturated pixels.
 
-# %%
+# %% tags=[]
 sample = np.random.default_rng(SEED).choice(len(data.x_train), HISTOGRAM_IMAGES, replace=False)
 plots.plot_channel_histograms(data.x_train[sample], save_to=lesson.figure("01_pixel_histograms.png"))
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Blue has the lowest mean, as the table above says. The three channels are also strongly
 # correlated: a bright pixel tends to be bright in all three. The fast model's first layer
 # exploits that correlation (notebook 3).
@@ -184,7 +184,7 @@ plt.show()
 # The baseline recipe holds out 20%: 40,000 images to train on, 10,000 to validate with. The
 # split is *stratified* (each class keeps its share) and *seeded* (the same split every time).
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 from cifar_lib.data import train_val_split
 
@@ -195,7 +195,7 @@ again = train_val_split(data.x_train, data.y_train, val_fraction=0.2, seed=SEED)
 same = all(np.array_equal(a, b) for a, b in zip((x_tr, y_tr, x_val, y_val), again))
 print("split again with the same seed:", "identical" if same else "DIFFERENT")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Every class has exactly 1,000 validation images, and asking again with the same seed gives
 # the same split. (The quick and fast recipes of notebook 4 follow airbench and train on all
 # 50,000 images, reporting test accuracy; the validation split is what you use to compare

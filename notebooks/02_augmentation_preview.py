@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] tags=[]
 # # 2. Augmentation: more data for free
 #
 # A network should not care whether the cat is two pixels further left, or looking left instead
@@ -24,7 +24,7 @@ SEED = 0  # seeds Python, NumPy, TensorFlow and Keras
 N_IMAGES = 6  # originals to show, one per class
 N_DRAWS = 4  # augmented versions of each
 
-# %%
+# %% tags=[]
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
@@ -33,17 +33,17 @@ from cifar_lib.notebook import setup
 
 lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 
-# %%
+# %% tags=[]
 from cifar_lib.data import CLASS_NAMES
 
 data = lesson.load_data(DATA, shrink=False)
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # We take the first training image of the first few classes and run the same images through
 # both augmentations several times. Augmentations work on whole batches of float images in the
 # 0..255 range, inside the input pipeline (`tf.data`), so they cost almost nothing while training.
 
-# %%
+# %% tags=[]
 import tensorflow as tf
 
 from cifar_lib import augment, plots
@@ -61,17 +61,17 @@ fast_draws = [
     for epoch in range(N_DRAWS)
 ]
 
-# %%
+# %% tags=[]
 plots.plot_augmentation_preview(originals, {"baseline": baseline_draws, "fast": fast_draws},
                                 save_to=lesson.figure("02_augmentation_preview.png"))
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Augmentations must not change the kind of data the model sees: same shape, same dtype, same
 # value range. A pipeline that silently turned 0..255 into 0..1 would train a model that is
 # wrong at test time.
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 print(f"input: {originals.shape} {originals.dtype}, values {originals.min():.0f} to {originals.max():.0f}")
 for name, draws in (("baseline", baseline_draws), ("fast", fast_draws)):
@@ -79,7 +79,7 @@ for name, draws in (("baseline", baseline_draws), ("fast", fast_draws)):
     low, high = min(d.min() for d in draws), max(d.max() for d in draws)
     print(f"{name}: {len(draws)} draws, each {shapes[0][0]} {shapes[0][1]}, values {low:.0f} to {high:.0f}")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Same shape, same dtype, same range as the input: the model cannot tell augmented images
 # from real ones by their format.
 #
@@ -111,16 +111,16 @@ for name, draws in (("baseline", baseline_draws), ("fast", fast_draws)):
 #
 # The code is short; this is the function the training pipeline calls:
 
-# %%
+# %% tags=[]
 from cifar_lib.notebook import show_source
 
 show_source(augment.alternating_flip, augment.random_translate)
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Here are four images with flip bits `[0, 1, 0, 1]` over four epochs (a flip is detected by
 # comparing with the mirror image of an asymmetric test pattern):
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 pattern = np.arange(4 * 4 * 4 * 3, dtype="float32").reshape(4, 4, 4, 3)  # four asymmetric "images"
 bits = np.array([0, 1, 0, 1], dtype=bool)
@@ -129,7 +129,7 @@ for epoch in range(4):
     flipped = [bool(np.array_equal(out[i], pattern[i, :, ::-1])) for i in range(4)]
     print(f"epoch {epoch}: flipped = {flipped}")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Every image alternates, and in every epoch exactly half of them are flipped. The fast recipe
 # draws the flip bits once per run from its seed, so a resumed run sees exactly the same
 # images as an uninterrupted one.

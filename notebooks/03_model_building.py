@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] tags=[]
 # # 3. Two networks: a big plain CNN and a small fast one
 #
 # Both models take images as they come, float pixels in 0..255 of shape (32, 32, 3), and
@@ -25,46 +25,46 @@ FIGURES_DIR = None  # None: figures/ in a full run, RUN_DIR/figures in ci (commi
 SEED = 0  # seeds Python, NumPy, TensorFlow and Keras
 BATCH = 8  # images in the demo forward pass
 
-# %%
+# %% tags=[]
 import numpy as np
 
 from cifar_lib.notebook import setup
 
 lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # We need a few images: to estimate the whitening layer and to push through the networks. The
 # whole dataset loads from the cache in a second, whatever the profile.
 
-# %%
+# %% tags=[]
 data = lesson.load_data(DATA, shrink=False)
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## The baseline model
 #
 # This is the code that builds it, shown from the library (`show_source` prints a function's
 # own source, so what you read is what runs):
 
-# %%
+# %% tags=[]
 from cifar_lib import models
 from cifar_lib.notebook import show_source
 
 show_source(models.baseline.build_baseline_model)
 
-# %%
+# %% tags=[]
 import keras
 
 keras.backend.clear_session()  # fresh layer names every time this runs
 baseline_model = models.build_model("baseline")
 baseline_model.summary()
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # A table of the same facts is easier to analyse. Note the `Flatten` layer: the last pooling
 # leaves 4x4x256 = 4,096 numbers per image, and the first dense layer connects each of them to
 # 512 units: over 2 million weights in a single layer, which sees the whole image at once and
 # so learns position-specific patterns that do not generalize well.
 
-# %%
+# %% tags=[]
 import pandas as pd
 
 
@@ -77,14 +77,14 @@ def layer_table(model):
     )
 
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 baseline_table = layer_table(baseline_model)
 print(baseline_table.to_string(index=False))
 dense = baseline_table.loc[baseline_table["type"] == "Dense", "params"].sum()
 print(f"\n{dense / baseline_table['params'].sum():.1%} of the parameters are in dense layers")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## The fast model
 #
 # The fast model is built from ideas that each make training converge in fewer steps:
@@ -102,10 +102,10 @@ print(f"\n{dense / baseline_table['params'].sum():.1%} of the parameters are in 
 #
 # The whole network, as the library builds it:
 
-# %%
+# %% tags=[]
 show_source(models.fast.build_fast_model, models.fast._conv_group)
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ### The whitening initialisation
 #
 # Before training, the engine estimates the patch covariance from 5,000 training images and
@@ -113,16 +113,16 @@ show_source(models.fast.build_fast_model, models.fast._conv_group)
 # image-folder copy is sorted by class, and the first 5,000 would all be airplanes, whose
 # sky-heavy patches are not the dataset's (notebook 1).
 
-# %%
+# %% tags=[]
 from cifar_lib.training import engine
 
 show_source(engine.whitening_sample, models.fast.Whitening.init_from_images, models.fast.patch_matrix)
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Let's check what it does: initialised from 1,000 random images, what does the layer output on
 # 500 *other* images?
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 from cifar_lib.data import standardize
 
@@ -139,7 +139,7 @@ print("output channels:", out.shape[-1])
 print("variance of each eigen-filter's output, strongest first:", np.diag(cov).round(2))
 print(f"largest correlation between two filters: {np.abs(corr - np.eye(12)).max():.2f}")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # The filters' outputs are nearly uncorrelated on images the covariance was not estimated
 # from, and the strong directions come out with unit variance. The weak ones come out smaller:
 # each eigenvalue gets `eps` = 5e-4 added before the square root, which damps directions whose
@@ -149,10 +149,10 @@ print(f"largest correlation between two filters: {np.abs(corr - np.eye(12)).max(
 # Now the summary and the table of the fast network, and of the quick one (same code, fewer
 # channels):
 
-# %%
+# %% tags=[]
 fast_model.summary()
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 from cifar_lib.training import get_recipe
 
@@ -160,14 +160,14 @@ quick_model = models.build_model("fast", **get_recipe("quick").model_options())
 print(layer_table(fast_model).to_string(index=False))
 print("\nquick: the same layers with widths", get_recipe("quick").widths)
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 networks = {"baseline": baseline_model, "fast": fast_model, "quick": quick_model}
 for name, model in networks.items():
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     print(f"{name:<9} {model.count_params():>10,} parameters ({trainable:,} trainable)")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## Computation
 #
 # Parameters measure memory; floating-point operations (FLOPs) measure work. For a convolution
@@ -176,16 +176,17 @@ for name, model in networks.items():
 # with millions of parameters is cheap per image. `flops_per_image` adds this up (only
 # convolutions and dense layers) for one forward pass; training costs about 3x that per image.
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 for name, model in networks.items():
     flops = models.flops_per_image(model)
     print(f"{name:<9} {flops / 1e6:>6,.0f} MFLOP per image forward, {model.count_params() / 1e6:.2f} M parameters")
 
-# %% [markdown]
-# The fast network has a third of the baseline's parameters but does more arithmetic per
-# image, most of it in the convolutions at full resolution. The quick network needs about a
-# tenth of the fast one's arithmetic: that, and fewer epochs, is where its speed comes from.
+# %% [markdown] tags=[]
+# The fast network has about a quarter of the baseline's parameters and a third of its
+# arithmetic per image; most of its work is in the 256-channel convolutions of groups 2 and 3
+# (exercise 1). The quick network needs a little over a quarter of the fast one's arithmetic:
+# that, and fewer epochs, is where its speed comes from.
 #
 # ## A forward pass
 #
@@ -194,7 +195,7 @@ for name, model in networks.items():
 # outputs *logits*, unnormalized scores; the loss applies the softmax. The training and
 # evaluation code asks `models.outputs_logits(model)` to know which is which.
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 batch = data.x_test[rng.choice(len(data.x_test), BATCH, replace=False)].astype("float32")
 for name, model in networks.items():
@@ -202,26 +203,27 @@ for name, model in networks.items():
     kind = "logits" if models.outputs_logits(model) else "probabilities, rows sum to 1"
     print(f"{name:<9} input {batch.shape} -> output {out.shape} {out.dtype}: {kind}")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Random weights give roughly uniform predictions: about 10% accuracy, chance level. If your
 # own model ever *starts* far from chance, with a loss far from ln(10) = 2.30, something is off
 # in the initialization or the data.
 
-# %%
+# %% tags=[]
 probabilities = keras.ops.convert_to_numpy(baseline_model(batch, training=False))
 loss = -np.log(probabilities[np.arange(BATCH), rng.integers(0, 10, BATCH)]).mean()
 print("untrained baseline model, first image:", np.round(probabilities[0], 3))
 print(f"cross-entropy against random labels: {loss:.2f} (ln 10 = {np.log(10):.2f})")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## Summary
 #
-# - The baseline network puts most of its 7.3 million parameters into dense layers that see
-#   the whole image at once.
+# - The baseline network spends 2.1 of its 7.3 million parameters on a single dense layer that
+#   sees the whole image at once.
 # - The fast network (airbench94) whitens its input with a frozen layer estimated from a random
 #   sample of images, uses batch normalization and Dirac initialization everywhere, and ends
 #   with one small linear layer.
-# - The quick network is the fast one with fewer channels: about a tenth of the arithmetic.
+# - The quick network is the fast one with fewer channels: a little over a quarter of the
+#   arithmetic.
 # - Models take 0..255 pixels and normalize inside, so a saved model is self-contained.
 #
 # ## Exercises
@@ -239,8 +241,9 @@ print(f"cross-entropy against random labels: {loss:.2f} (ln 10 = {np.log(10):.2f
 #            _, h, w, _ = layer.output.shape
 #            print(f"{layer.name:<14} {2 * h * w * kh * kw * cin * cout / 1e6:7.1f} MFLOP")
 #    ```
-#    The first convolution of each group runs before its pooling, at the larger resolution:
-#    `group1_conv1` (24 to 64 channels on 31x31) and `group2_conv1` (64 to 256 on 15x15) dominate.
+#    `group2_conv1` (64 to 256 channels on 15x15 pixels, before its pooling) is the most
+#    expensive, followed by the 256-channel convolutions on 7x7; the first group, at full
+#    resolution but only 64 channels wide, costs less than any of them.
 #    </details>
 #
 # 2. **Your own widths.** Build the fast network with widths `(16, 32, 32)` and `(96, 384, 384)`
@@ -253,7 +256,8 @@ print(f"cross-entropy against random labels: {loss:.2f} (ln 10 = {np.log(10):.2f
 #        m = models.build_model("fast", widths=widths)
 #        print(widths, f"{m.count_params():,} parameters, {models.flops_per_image(m) / 1e6:,.0f} MFLOP")
 #    ```
-#    Work grows roughly with the square of the width: doubling every width quadruples the FLOPs.
+#    Work grows roughly with the square of the width: 1.5 times the fast widths costs about
+#    2.2 times the FLOPs.
 #    </details>
 #
 # 3. **Whitening from the wrong sample.** Initialise the whitening layer from the first 1,000
@@ -267,8 +271,8 @@ print(f"cross-entropy against random labels: {loss:.2f} (ln 10 = {np.log(10):.2f
 #    out = keras.ops.convert_to_numpy(whiten(standardize(data.x_train[picks[-500:]])))
 #    print(np.var(out[..., :12].reshape(-1, 12), axis=0).round(2))
 #    ```
-#    The variances spread far from 1: filters fitted to sky-heavy airplane patches do not
-#    whiten the other classes' patches.
+#    The strong filters' variances spread from about 0.6 to about 1.9 instead of staying near 1:
+#    filters fitted to sky-heavy airplane patches do not whiten the other classes' patches.
 #    </details>
 #
 # **Next:** notebook 4 trains the quick network, and shows the optimizer that makes it fast.

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] tags=[]
 # # 5. Evaluation: how good, and wrong how?
 #
 # One accuracy number says how often the model is right. It does not say *where* it is wrong,
@@ -17,7 +17,7 @@ SEED = 0  # seeds Python, NumPy, TensorFlow and Keras
 MODEL_PATH = None  # None: RUN_DIR/model.keras from notebook 4, else the published models/cifar10_quick.keras
 N_MISCLASSIFIED = 24  # images in the gallery of mistakes
 
-# %%
+# %% tags=[]
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
@@ -26,19 +26,19 @@ from cifar_lib.notebook import setup
 
 lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 
-# %%
+# %% tags=[]
 from cifar_lib.data import CLASS_NAMES
 
 data = lesson.load_data(DATA)
 x_test, y_test = data.x_test, data.y_test
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## The model
 #
 # We take the model notebook 4 trained. If there is none (you did not run notebook 4), we use
 # the model published with the project.
 
-# %%
+# %% tags=[]
 from pathlib import Path
 
 from cifar_lib import evaluation
@@ -50,7 +50,7 @@ if model_path is None:
 model = evaluation.load_model(str(model_path))
 print("model:", lesson.show_path(model_path), f"({model.count_params():,} parameters)")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## Test-time augmentation (TTA)
 #
 # We trained the model to be insensitive to flips and small shifts, but it is not perfectly so.
@@ -63,19 +63,19 @@ print("model:", lesson.show_path(model_path), f"({model.count_params():,} parame
 #
 # The views are averaged as logits. This is the code that makes the views and averages them:
 
-# %%
+# %% tags=[]
 from cifar_lib.notebook import show_source
 
 show_source(evaluation.tta_views, evaluation.predict)
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 demo = np.zeros((1, 32, 32, 3), "float32")
 for level in evaluation.TTA_LEVELS:
     weights = [w for _, w in evaluation.tta_views(demo, level)]
     print(f"{level:<17} {len(weights)} view(s), weights {weights}, sum {sum(weights)}")
 
-# %%
+# %% tags=[]
 import pandas as pd
 
 results = {tta: evaluation.evaluate(model, x_test, y_test, tta=tta) for tta in evaluation.TTA_LEVELS}
@@ -86,7 +86,7 @@ pd.DataFrame(
     for tta, r in results.items()
 ).set_index("TTA")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Six views cost six forward passes. airbench measures them as worth about half a point on the
 # official data; the line above gives the gain on this model and data. One point on 5,000
 # images is 50 images, and a run-to-run difference of half a point is within the noise of a
@@ -96,21 +96,21 @@ pd.DataFrame(
 # A few invariants first: the probabilities are well-formed, and the confusion matrix accounts
 # for every test image with its diagonal matching the accuracy.
 
-# %%
+# %% tags=[]
 from cifar_lib import plots, reports
 
 best = results["mirror_translate"]
 probabilities, predicted = best["probabilities"], best["predicted"]
 cm = reports.confusion(y_test, predicted, num_classes=len(CLASS_NAMES))
 
-# %%
+# %% tags=[]
 # NBVAL_CHECK_OUTPUT
 print(f"probabilities: {probabilities.shape[1]} columns, one row per test image: {len(probabilities) / len(x_test):.0%}")
 print(f"rows that sum to 1: {np.isclose(probabilities.sum(axis=1), 1.0, atol=1e-4).mean():.0%}")
 print(f"confusion matrix: {cm.shape[0]} x {cm.shape[1]}, holding {cm.sum() / len(y_test):.0%} of the test images")
 print(f"diagonal / total minus accuracy: {abs(np.trace(cm) / cm.sum() - best['accuracy']):.4f}")
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## The confusion matrix
 #
 # Row *i*, column *j* counts the test images of class *i* that the model called *j*; the
@@ -118,55 +118,55 @@ print(f"diagonal / total minus accuracy: {abs(np.trace(cm) / cm.sum() - best['ac
 # row-normalized version shows, for each true class, how its images were labelled (the
 # diagonal is then the per-class recall).
 
-# %%
+# %% tags=[]
 plots.plot_confusion_matrix(cm, CLASS_NAMES, save_to=lesson.figure("05_confusion_matrix.png"))
 plt.show()
 
-# %%
+# %% tags=[]
 cm_fraction = reports.confusion(y_test, predicted, num_classes=len(CLASS_NAMES), normalize="true")
 plots.plot_confusion_matrix(
     cm_fraction, CLASS_NAMES, normalize=True, save_to=lesson.figure("05_confusion_matrix_normalized.png")
 )
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## Precision, recall and F1 per class
 #
 # *Precision* of a class: of the images the model called "cat", how many were cats.
 # *Recall*: of the cats, how many the model found. F1 is their harmonic mean. On a balanced
 # test set, accuracy is the average recall.
 
-# %%
+# %% tags=[]
 print(reports.classification_text(y_test, predicted, CLASS_NAMES))  # scikit-learn's classification report
 
-# %%
+# %% tags=[]
 per_class = reports.per_class_accuracy(y_test, predicted, CLASS_NAMES)
 plots.plot_per_class_accuracy(per_class, save_to=lesson.figure("05_per_class_accuracy.png"))
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## The most confused pairs
 #
 # Which mistakes does the model make most often? Counted in both directions (cat called dog
 # plus dog called cat):
 
-# %%
+# %% tags=[]
 reports.most_confused_pairs(y_test, predicted, CLASS_NAMES, top=10)
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # Read the table: on CIFAR-10 the top of such lists is usually cat and dog, then other animals
 # among themselves and vehicles among themselves (automobile and truck, airplane and ship).
 # Mistakes between classes that look alike are *semantic*; mistakes between unrelated classes
 # (a frog called a truck) would point to a problem in the data or the training.
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## A gallery of mistakes
 #
 # Finally we look at the errors the model was most sure about: true label, predicted label and
 # the confidence of the prediction. Some are genuine mistakes, some are ambiguous images, and
 # a few are arguably mislabelled in the dataset itself.
 
-# %%
+# %% tags=[]
 mistakes = reports.misclassified(y_test, probabilities, top=N_MISCLASSIFIED)
 plots.plot_misclassified(
     x_test[mistakes["index"]], mistakes["true"], mistakes["predicted"], mistakes["confidence"], CLASS_NAMES,
@@ -174,7 +174,7 @@ plots.plot_misclassified(
 )
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=[]
 # ## Summary
 #
 # - Test-time augmentation averages the logits of mirrored and shifted views; its gain here is

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import layers, regularizers
 
+from cifar_lib.data.dataset import IMAGE_SHAPE
+
 L2 = 1e-4
 
 
@@ -16,7 +18,7 @@ def build_baseline_model(num_classes: int = 10) -> keras.Model:
     """The seed project's Sequential CNN; a Rescaling(1/255) in front does its /255 normalization."""
     return keras.Sequential(
         [
-            keras.Input(shape=(32, 32, 3)),
+            keras.Input(shape=IMAGE_SHAPE),
             layers.Rescaling(1.0 / 255, name="normalize"),
             _conv(128),
             layers.MaxPooling2D(2),
