@@ -66,9 +66,9 @@ print(f"labels: {data.y_train.dtype}, from {data.y_train.min()} to {data.y_train
 # The official test set has 10,000 images. The project's local copy (`train/` and `test/`
 # folders of JPEG files) holds 5,000 of them, 500 per class, and every image went through JPEG
 # compression at quality 75 with the colour stored at half resolution (16x16). Numbers measured
-# on it are close to, but not the same as, numbers on the official data: the fast model of
-# notebook 4 scores 2-3 points lower on it than on the official files. Always say which data a
-# number comes from.
+# on it are close to, but not the same as, numbers on the official data: models trained on this
+# copy are reported to score 2-3 points lower than on the official files. Always say which
+# data a number comes from.
 #
 # The labels are integers; `CLASS_NAMES` gives their meaning, in the official order. Getting
 # this order wrong is a classic silent bug: the model still trains, but every report is
@@ -203,8 +203,8 @@ print("split again with the same seed:", "identical" if same else "DIFFERENT")
 #
 # ## Summary
 #
-# - CIFAR-10: 50,000 training images of 32x32x3 `uint8` pixels, 10 balanced classes; our JPEG
-#   copy has 5,000 test images and costs a few points of accuracy against the official data.
+# - CIFAR-10: 50,000 training images of 32x32x3 `uint8` pixels, 10 balanced classes; the JPEG
+#   copy has 5,000 test images and is reported to cost 2-3 points of accuracy.
 # - An image-folder copy is sorted by class: sample at random, with a seed.
 # - The per-channel means and standard deviations we measured match the reference values the
 #   models use; blue has the lowest mean.

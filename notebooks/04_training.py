@@ -184,8 +184,9 @@ result.history.round(4)
 #
 # Loss and accuracy per epoch, on the training stream (augmented, and with label smoothing, so
 # its loss never approaches zero) and on the monitored set. The learning rate rises for the
-# first quarter of the run and then decays linearly; most of the accuracy arrives at the end,
-# when the rate is small and the weight averaging is strong.
+# first quarter of the run and then decays linearly: while it is at its peak the test accuracy
+# is erratic (it drops in epoch 2 here), and it climbs steadily as the rate decays and the
+# weight averaging grows stronger.
 
 # %% tags=[]
 from cifar_lib import plots
