@@ -70,5 +70,5 @@ def real_data_path():
     """The real CIFAR-10 copy named by CIFAR10_DATA; the test is skipped (and says why) without it."""
     path = os.environ.get("CIFAR10_DATA")
     if not path:
-        pytest.skip("CIFAR10_DATA not set: real-data test skipped (set it to a local CIFAR-10 copy, e.g. ../shared/cifar10)")
+        pytest.skip("CIFAR10_DATA not set: real-data test skipped (set it to a local CIFAR-10 copy)")
     return path

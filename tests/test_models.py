@@ -40,7 +40,7 @@ def test_fast_model_shapes_and_frozen_whitening_kernel():
     # BatchNorm: scale frozen at 1 (no gamma), bias trained, momentum 0.6 (PyTorch 0.4)
     norms = [l for l in model.layers if isinstance(l, keras.layers.BatchNormalization)]
     assert len(norms) == 6 and all(not n.scale and n.center and n.momentum == 0.6 for n in norms)
-    assert flops_per_image(model) > 2e8  # ~0.24 GFLOP forward (ANCHORS: ~0.36 PFLOP per 10-epoch run)
+    assert flops_per_image(model) > 2e8  # ~0.24 GFLOP forward (airbench94: ~0.36 PFLOP per run; docs/airbench94.md)
 
 
 def test_whitening_init_whitens_patches():

@@ -75,7 +75,7 @@ BASELINE = Recipe(
     val_fraction=0.2,
 )
 
-# airbench94's hyperparameters (ANCHORS.md). lr and weight_decay are in airbench's "decoupled"
+# airbench94's hyperparameters (docs/airbench94.md). lr and weight_decay are in airbench's "decoupled"
 # units per 1024 examples; the engine turns them into PyTorch-SGD terms for the actual batch size.
 FAST = Recipe(
     name="fast",
