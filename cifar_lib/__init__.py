@@ -3,7 +3,7 @@
 Submodules (import what you need; importing this package does not import TensorFlow):
 
 - ``cifar_lib.config``      seeds, thread settings, quiet logs: the one place for them
-- ``cifar_lib.data``        loading CIFAR-10 from any source, caching, splits, tf.data pipelines
+- ``cifar_lib.data``        loading CIFAR-10 from any source, caching, splits
 - ``cifar_lib.augment``     the seed and fast augmentations as Keras layers / batch functions
 - ``cifar_lib.models``      ``build_model(name)``: "baseline" and "fast"
 - ``cifar_lib.training``    recipes as data and the resumable ``train`` engine

@@ -44,6 +44,11 @@ def random_translate(images: tf.Tensor, pad: int = 2, seed: tf.Tensor | None = N
     return tf.gather(cropped, cols, axis=2, batch_dims=1)
 
 
+def mirror(images: tf.Tensor) -> tf.Tensor:
+    """Left-right flip of an NHWC batch."""
+    return tf.reverse(images, axis=[2])
+
+
 def alternating_flip(images: tf.Tensor, flip_bits: tf.Tensor, epoch) -> tf.Tensor:
     """Flip image i when ``flip_bits[i] XOR (epoch is odd)``.
 
@@ -52,7 +57,7 @@ def alternating_flip(images: tf.Tensor, flip_bits: tf.Tensor, epoch) -> tf.Tenso
     """
     odd = tf.cast(tf.math.floormod(tf.cast(epoch, tf.int64), 2), tf.bool)
     flip = tf.math.logical_xor(tf.cast(flip_bits, tf.bool), odd)
-    return tf.where(flip[:, None, None, None], tf.reverse(images, axis=[2]), images)
+    return tf.where(flip[:, None, None, None], mirror(images), images)
 
 
 def fast_augment(images: tf.Tensor, flip_bits: tf.Tensor, epoch, pad: int = 2, seed: tf.Tensor | None = None) -> tf.Tensor:

@@ -12,6 +12,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from cifar_lib.augment import mirror  # noqa: F401  (the same flip as in training; part of this module's API)
+
 TTA_LEVELS = ("none", "mirror", "mirror_translate")
 
 
@@ -20,11 +22,6 @@ def load_model(path: str) -> keras.Model:
     import cifar_lib.models  # noqa: F401  (registers Whitening, DiracInit)
 
     return keras.models.load_model(path, compile=False)
-
-
-def mirror(images: tf.Tensor) -> tf.Tensor:
-    """Left-right flip of an NHWC batch."""
-    return tf.reverse(images, axis=[2])
 
 
 def translate(images: tf.Tensor, dy: int, dx: int) -> tf.Tensor:

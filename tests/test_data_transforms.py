@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cifar_lib.data import CIFAR_MEAN, CIFAR_STD, make_dataset, normalize_unit, one_hot, standardize, stratified_subset, train_val_split
+from cifar_lib.data import CIFAR_MEAN, CIFAR_STD, normalize_unit, one_hot, standardize, stratified_subset, train_val_split
 
 
 def test_normalizations():
@@ -48,12 +48,14 @@ def test_stratified_subset_keeps_balance():
         stratified_subset(np.arange(300), y, 5)
 
 
-def test_make_dataset_shapes_dtypes_one_hot_and_augment(tiny_data):
-    ds = make_dataset(tiny_data.x_train, tiny_data.y_train, 64, shuffle=True, seed=1)
+def test_make_dataset_shapes_dtypes_and_augment(tiny_data):
+    from cifar_lib.training.streams import make_dataset
+
+    ds = make_dataset(tiny_data.x_train, one_hot(tiny_data.y_train), 64, shuffle=True, seed=1)
     x, y = next(iter(ds))
     assert x.shape == (64, 32, 32, 3) and x.dtype.name == "float32" and y.shape == (64, 10)
     assert float(x.numpy().max()) > 1.0  # 0..255 scale: models normalize inside
-    batches = list(make_dataset(tiny_data.x_train, tiny_data.y_train, 64, one_hot=False, drop_remainder=True))
+    batches = list(make_dataset(tiny_data.x_train, tiny_data.y_train, 64, drop_remainder=True))
     assert len(batches) == 3 and batches[0][1].shape == (64,)
     flipped = next(iter(make_dataset(tiny_data.x_train, tiny_data.y_train, 8, augment=lambda im: im[:, :, ::-1])))
     np.testing.assert_array_equal(flipped[0].numpy(), tiny_data.x_train[:8, :, ::-1].astype("float32"))

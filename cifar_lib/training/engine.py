@@ -40,7 +40,6 @@ RUN_JSON = "run.json"
 BEST_MODEL = "best.keras"
 WHITENING_SAMPLES = 5000
 EVAL_BATCH = 500
-ENGINE_OPTIONS = ("subset", "verbose")
 
 
 @dataclasses.dataclass
@@ -53,31 +52,30 @@ class TrainResult:
     run_info: dict
 
 
-def resolve_recipe(recipe: "str | Recipe", **overrides) -> tuple[Recipe, int | None, int]:
-    """The recipe with ``overrides`` applied, the subset size and the verbosity; ValueError on a bad one.
+def resolve_recipe(recipe: "str | Recipe", *, subset: int | None = None, verbose: "int | str" = "auto",
+                   **overrides) -> Recipe:
+    """The recipe with ``overrides`` (Recipe fields) applied; ValueError naming any bad setting.
 
-    Cheap: call it to check settings before loading data (``train`` calls it first too).
+    Also checks ``subset`` and ``verbose`` (see ``train``). Cheap: call it to check settings
+    before loading data (``train`` calls it first too).
     """
-    verbose = overrides.pop("verbose", "auto")
     if verbose not in (0, 1, 2, "auto"):
         raise ValueError(f"verbose must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto', got {verbose!r}")
-    subset = overrides.pop("subset", None)
-    resolved = get_recipe(recipe).replace(**overrides)
     if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int) or subset < 10):
         raise ValueError(f"subset must be an integer >= 10 (images), got {subset!r}")
-    return resolved, subset, verbose
+    return get_recipe(recipe).replace(**overrides)
 
 
-def train(recipe: "str | Recipe", data: CifarData, out_dir: str, **overrides) -> TrainResult:
+def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int | None = None,
+          verbose: "int | str" = "auto", **overrides) -> TrainResult:
     """Train ``recipe`` on ``data`` into ``out_dir``; resumes an interrupted run, returns a finished one.
 
-    overrides: any Recipe field (epochs, batch_size, seed, learning_rate, val_fraction, ...) plus
-    ``subset`` (train on a class-balanced subset of N training images) and ``verbose`` (0 silent,
-    1 Keras' progress bar, 2 one line per epoch; "auto", the default: the bar on a terminal, lines
-    in a log file or a notebook). Unknown names or bad values raise ValueError before any work.
+    ``subset``: train on a class-balanced subset of N training images. ``verbose``: 0 silent,
+    1 Keras' progress bar, 2 one line per epoch; "auto" (default): the bar on a terminal, lines
+    in a log file or a notebook. ``overrides``: any Recipe field (epochs, batch_size, seed,
+    learning_rate, val_fraction, ...). Unknown names or bad values raise ValueError before any work.
     """
-    recipe, subset, verbose = resolve_recipe(recipe, **overrides)
-    overrides = {k: v for k, v in overrides.items() if k not in ENGINE_OPTIONS}
+    recipe = resolve_recipe(recipe, subset=subset, verbose=verbose, **overrides)
     config = {"recipe": recipe.to_dict(), "overrides": dict(overrides, subset=subset), "data_source": data.source,
               "git_commit": git_commit()}  # the code the run starts from
 

@@ -1,12 +1,13 @@
-"""tf.data input streams for training: the seed project's (Keras layers) and the fast recipe's."""
+"""tf.data input streams, the project's only tf.data code: the baseline's (Keras layers), the fast recipes', plain batches."""
 
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
 
 from cifar_lib.augment import fast_augment, baseline_augmentation
-from cifar_lib.data import make_dataset
 
 
 def fast_train_stream(
@@ -45,10 +46,35 @@ def baseline_train_stream(
     """Reshuffled every epoch, augmented by the seed project's Keras layers, one epoch per iteration."""
     return make_dataset(
         images, labels, batch_size, shuffle=True, seed=seed, augment=baseline_augmentation(seed),
-        one_hot=False, drop_remainder=drop_remainder,
+        drop_remainder=drop_remainder,
     )
 
 
 def plain_stream(images: np.ndarray, labels: np.ndarray, batch_size: int, drop_remainder: bool = False) -> tf.data.Dataset:
     """Unaugmented, unshuffled batches (also for evaluation)."""
-    return make_dataset(images, labels, batch_size, shuffle=False, one_hot=False, drop_remainder=drop_remainder)
+    return make_dataset(images, labels, batch_size, shuffle=False, drop_remainder=drop_remainder)
+
+
+def make_dataset(
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    *,
+    shuffle: bool = False,
+    seed: int = 0,
+    augment: Callable | None = None,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Batches of (float32 images in 0..255, labels as given): reshuffled each epoch, augmented per batch, prefetched.
+
+    ``augment`` is called on whole float batches (a Keras layer gets ``training=True``).
+    """
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = ds.map(lambda im, lb: (tf.cast(im, tf.float32), lb), num_parallel_calls=tf.data.AUTOTUNE)
+    if augment is not None:
+        call = (lambda im: augment(im, training=True)) if hasattr(augment, "built") else augment
+        ds = ds.map(lambda im, lb: (call(im), lb), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
