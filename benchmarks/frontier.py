@@ -4,8 +4,8 @@
 
 Reads the run records, never numbers typed in here: each run's ``history.csv`` (cumulative
 ``train_seconds``, ``val_accuracy``) and ``run.json`` (data, machine). The published quick and
-fast models keep theirs in models/; the baseline, whose 100 epochs take more than a day on a
-CPU, is drawn from the epochs measured in benchmarks/records/.
+fast models keep theirs in models/; the baseline, whose 100 epochs take hours on a CPU, is
+drawn from the epochs measured in benchmarks/records/.
 """
 
 from __future__ import annotations

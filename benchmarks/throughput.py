@@ -26,12 +26,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 RECIPES = ("quick", "fast", "baseline")
 
 
-def measure(recipe_name: str, batch_size: int | None, xla: str, steps: int, inference_images: int) -> dict:
+def measure(recipe_name: str, batch_size: int | None, xla: str, steps: int, inference_images: int,
+            threads: int | None = None) -> dict:
     """One measurement in this process (oneDNN as the environment left it)."""
     import cifar_lib  # noqa: F401  (sets the oneDNN default before TensorFlow loads)
     from cifar_lib import config
 
-    config.configure_threads()
+    config.configure_threads(threads)
     import keras
     import numpy as np
     import tensorflow as tf
@@ -73,7 +74,7 @@ def measure(recipe_name: str, batch_size: int | None, xla: str, steps: int, infe
     gflops = 3 * flops_per_image(model) * train_ips / 1e9
     peak = cpu.peak_gflops()
     return {
-        "recipe": recipe.name, "batch_size": recipe.batch_size, "xla": bool(jit),
+        "recipe": recipe.name, "batch_size": recipe.batch_size, "xla": bool(jit), "threads": threads or cpu.cores,
         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TF default"),
         "train_images_per_s": round(train_ips, 1), "train_gflops": round(gflops, 1),
         "fraction_of_peak": None if peak is None else round(gflops / peak, 3),
@@ -123,10 +124,11 @@ def main() -> None:
     p.add_argument("--xla", choices=("recipe", "on", "off"), default="recipe")
     p.add_argument("--steps", type=int, default=8, help="timed training steps (after 2 warm-up steps)")
     p.add_argument("--inference-images", type=int, default=2000)
+    p.add_argument("--threads", type=int, default=None, help="intra-op threads (default: all cores)")
     p.add_argument("--sweep", action="store_true", help="all recipes (or --only) x XLA x oneDNN")
     p.add_argument("--only", nargs="*", default=list(RECIPES), choices=RECIPES, help="recipes for --sweep")
     p.add_argument("--repeats", type=int, default=2, help="runs per combination in --sweep")
-    p.add_argument("--out", default=None, help="append the JSON lines (and the table with --sweep) here")
+    p.add_argument("--out", default=None, help="append the results here, one JSON line each")
     args = p.parse_args()
 
     if args.sweep:
@@ -136,9 +138,8 @@ def main() -> None:
         if args.out:
             with open(args.out, "a") as f:
                 f.writelines(json.dumps(r) + "\n" for r in rows)
-                f.write(table + "\n")
         return
-    result = measure(args.recipe, args.batch_size, args.xla, args.steps, args.inference_images)
+    result = measure(args.recipe, args.batch_size, args.xla, args.steps, args.inference_images, args.threads)
     print(json.dumps(result))
     if args.out:
         with open(args.out, "a") as f:

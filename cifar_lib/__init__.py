@@ -4,7 +4,7 @@ Submodules (import what you need; importing this package does not import TensorF
 
 - ``cifar_lib.config``      seeds, thread settings, quiet logs: the one place for them
 - ``cifar_lib.data``        loading CIFAR-10 from any source, caching, splits
-- ``cifar_lib.augment``     the seed and fast augmentations as Keras layers / batch functions
+- ``cifar_lib.augment``     the baseline and fast augmentations as Keras layers / batch functions
 - ``cifar_lib.models``      ``build_model(name)``: "baseline" and "fast"
 - ``cifar_lib.training``    recipes as data and the resumable ``train`` engine
 - ``cifar_lib.evaluation``  prediction with test-time augmentation, accuracy
@@ -19,8 +19,8 @@ import os
 
 # The one place for TensorFlow's CPU backend, read when TensorFlow loads (so import cifar_lib
 # first). TensorFlow switches its oneDNN kernels on by itself only on CPUs with AVX512_VNNI,
-# AVX512_BF16, AVX_VNNI or AMX; on the AVX2 CPUs most laptops have they stay off, although
-# they train every recipe here faster (README, "Speed on a CPU"). Your own
+# AVX512_BF16, AVX_VNNI or AMX; on AVX2-only CPUs they stay off, although they train every
+# recipe here faster (README, "Speed on a CPU"). Your own
 # TF_ENABLE_ONEDNN_OPTS=0 or =1 wins. XLA is chosen per recipe (Recipe.jit_compile).
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 

@@ -55,13 +55,13 @@ class CpuFacts:
 def cpu_facts(cpuinfo_path: str = "/proc/cpuinfo") -> CpuFacts:
     """Read the CPU's model, usable cores, clock and flags (Linux; elsewhere what Python knows)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    model, mhz, flags = platform.processor() or "unknown CPU", None, set()
+    model, mhz, flags = None, None, set()
     try:
         with open(cpuinfo_path) as f:
-            for line in f:
+            for line in f:  # one block per core: keep the first core's values
                 key, _, value = line.partition(":")
                 key, value = key.strip(), value.strip()
-                if key == "model name" and model in ("", "unknown CPU", platform.processor()):
+                if key == "model name" and model is None:
                     model = value
                 elif key == "cpu MHz" and mhz is None:
                     mhz = float(value)
@@ -70,5 +70,6 @@ def cpu_facts(cpuinfo_path: str = "/proc/cpuinfo") -> CpuFacts:
     except (OSError, ValueError):
         pass
     isa = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "other"
+    model = model or platform.processor() or "unknown CPU"
     return CpuFacts(model, cores, None if mhz is None else mhz / 1000, isa, frozenset(flags))
 

@@ -22,6 +22,7 @@ from cifar_lib import config
 from cifar_lib.config import DATA_ENV_VAR
 
 PROFILE_ENV_VAR = "CIFAR_PROFILE"
+DEFAULT_PROFILE = "full"
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # the project this package lives in
 
 
@@ -42,6 +43,11 @@ PROFILES: dict[str, Profile] = {
     "ci": Profile("ci", 1024, 500, 1, 256, fresh_run=True),
 }
 RUN_FILES = ("model.keras", "best.keras", "history.csv", "run.json")
+
+
+def profile_name(profile: str | None = None) -> str:
+    """``profile``, else ``$CIFAR_PROFILE``, else "full" (not checked: callers say what is allowed)."""
+    return profile or os.environ.get(PROFILE_ENV_VAR) or DEFAULT_PROFILE
 
 
 def find_project_root(start: "str | Path | None" = None) -> Path:
@@ -131,7 +137,7 @@ def setup(
     verbose: bool = True,
 ) -> Lesson:
     """Resolve the notebook's settings, quiet TensorFlow, seed everything, print the environment."""
-    name = profile or os.environ.get(PROFILE_ENV_VAR) or "full"
+    name = profile_name(profile)
     if name not in PROFILES:
         raise ValueError(f"PROFILE must be one of {', '.join(PROFILES)}, got {name!r}")
     config.quiet_tensorflow()
@@ -154,11 +160,11 @@ def environment_summary() -> str:
     import tensorflow as tf
 
     from cifar_lib.hardware import cpu_facts
+    from cifar_lib.training.runinfo import gpu_names
 
-    gpus = tf.config.list_physical_devices("GPU")
     versions = f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
-    if gpus:
-        names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+    names = gpu_names()
+    if names:
         return f"{versions}\ndevice: GPU ({', '.join(names)})"
     cpu = cpu_facts()
     return (f"{versions}\ndevice: CPU, {cpu.cores} cores ({cpu.vector_isa})\n"

@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from cifar_lib.config import DATA_ENV_VAR
-from cifar_lib.notebook import PROFILE_ENV_VAR, PROFILES, find_project_root
+from cifar_lib.notebook import PROFILE_ENV_VAR, PROFILES, find_project_root, profile_name
 from cifar_lib.notebook import PROJECT_DIR as PACKAGE_PROJECT_DIR
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROFILE = "full"
 DEFAULT_KERNEL = "python3"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
@@ -69,7 +68,7 @@ def default_notebooks_dir() -> Path:
 
 def resolve_profile(profile: str | None = None) -> str:
     """``profile``, else ``$CIFAR_PROFILE``, else "full"; anything else than ci/full is an error."""
-    value = profile or os.environ.get(PROFILE_ENV_VAR) or DEFAULT_PROFILE
+    value = profile_name(profile)
     if value not in PROFILES:
         raise PipelineUsageError(f"unknown profile {value!r}; choose one of: {', '.join(PROFILES)}")
     return value

@@ -22,6 +22,14 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def gpu_names() -> list[str]:
+    """The names of the GPUs TensorFlow sees (empty on a CPU-only machine)."""
+    import tensorflow as tf
+
+    return [tf.config.experimental.get_device_details(g).get("device_name", g.name)
+            for g in tf.config.list_physical_devices("GPU")]
+
+
 def device_info() -> dict:
     """CPU/GPU description: GPU names when TensorFlow sees any, else the CPU model and core count."""
     import tensorflow as tf
@@ -30,7 +38,7 @@ def device_info() -> dict:
     cpu = cpu_facts()
     info = {"platform": platform.platform(), "cpu_count": cpu.cores, "gpus": [g.name for g in gpus], "cpu": cpu.describe(),
             "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TensorFlow's default")}
-    info["device"] = "GPU: " + ", ".join(tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus) if gpus else f"CPU ({info['cpu_count']} cores)"
+    info["device"] = "GPU: " + ", ".join(gpu_names()) if gpus else f"CPU ({info['cpu_count']} cores)"
     return info
 
 
