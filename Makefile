@@ -57,7 +57,7 @@ test-fast: $(STAMP)
 	CIFAR_PROFILE=ci $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-notebooks: $(STAMP)
-	CIFAR_PROFILE=ci $(PY) -m pytest --nbval-lax notebooks/ $(PYTEST_ARGS)
+	CIFAR_PROFILE=ci CIFAR_HEADLESS=1 $(PY) -m pytest --nbval-lax notebooks/ $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
 	$(PY) -m cifar_lib pipeline --profile full --in-place $(PIPELINE_ARGS)

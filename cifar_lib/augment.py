@@ -1,6 +1,6 @@
 """Data augmentation for both recipes, run on whole batches inside tf.data.
 
-- seed: the original ImageDataGenerator settings rebuilt from Keras 3 preprocessing layers
+- baseline: the original ImageDataGenerator settings rebuilt from Keras 3 preprocessing layers
   (ImageDataGenerator is gone from Keras 3).
 - fast: airbench's 2-pixel reflect-padded random crop and "alternating flip".
 """
@@ -16,14 +16,40 @@ SHIFT_FRACTION = 0.1
 
 def baseline_augmentation(seed: int | None = None) -> keras.Sequential:
     """Rotation up to 15 degrees, shifts up to 10%, random horizontal flip (fill 'nearest', as before)."""
-    return keras.Sequential(
-        [
-            keras.layers.RandomRotation(ROTATION_DEGREES / 360, fill_mode="nearest", seed=seed),
-            keras.layers.RandomTranslation(SHIFT_FRACTION, SHIFT_FRACTION, fill_mode="nearest", seed=seed),
-            keras.layers.RandomFlip("horizontal", seed=seed),
-        ],
-        name="baseline_augmentation",
-    )
+    return geometric_augmentation(ROTATION_DEGREES, SHIFT_FRACTION, flip=True, seed=seed, name="baseline_augmentation")
+
+
+def geometric_augmentation(rotation_degrees: float, shift_fraction: float, flip: bool, seed: int | None = None,
+                           name: str = "geometric_augmentation") -> keras.Sequential:
+    """Random rotation up to ``rotation_degrees``, shifts up to ``shift_fraction`` of the image, and a
+    random horizontal flip when ``flip``; empty corners take the nearest edge pixel. A strength of 0
+    leaves that transform out. The baseline recipe's augmentation is (15, 0.1, True)."""
+    layers = []
+    if rotation_degrees:
+        layers.append(keras.layers.RandomRotation(rotation_degrees / 360, fill_mode="nearest", seed=seed))
+    if shift_fraction:
+        layers.append(keras.layers.RandomTranslation(shift_fraction, shift_fraction, fill_mode="nearest", seed=seed))
+    if flip:
+        layers.append(keras.layers.RandomFlip("horizontal", seed=seed))
+    return keras.Sequential(layers, name=name)
+
+
+def preview_draws(images, draws: int, rotation_degrees: float = 0.0, shift_fraction: float = 0.0,
+                  flip: bool = False, pad: int = 0, seed: int = 0) -> list:
+    """``draws`` augmented versions of ``images`` (NumPy, 0..255 floats) for a preview.
+
+    The geometric transforms first, then (``pad`` > 0) the fast recipe's reflect-padded random
+    crop. The same ``seed`` gives the same random draws, so changing one strength changes only
+    what that strength does: notebook 2's sliders redraw the same images this way.
+    """
+    geometric = geometric_augmentation(rotation_degrees, shift_fraction, flip, seed=seed)
+    out = []
+    for k in range(draws):
+        batch = geometric(images, training=True) if geometric.layers else tf.convert_to_tensor(images)
+        if pad:
+            batch = random_translate(batch, pad=pad, seed=tf.constant([seed, k]))
+        out.append(keras.ops.convert_to_numpy(batch))
+    return out
 
 
 def random_translate(images: tf.Tensor, pad: int = 2, seed: tf.Tensor | None = None) -> tf.Tensor:

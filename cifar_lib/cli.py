@@ -13,14 +13,15 @@ from cifar_lib.config import quiet_tensorflow
 
 def _train(args: argparse.Namespace) -> int:
     from cifar_lib.data import load_cifar10
-    from cifar_lib.training import resolve_recipe, train
+    from cifar_lib.training import check_out_dir, resolve_recipe, train
 
     overrides = {k: v for k, v in {"epochs": args.epochs, "subset": args.subset, "batch_size": args.batch_size,
                                    "seed": args.seed}.items() if v is not None}
     verbose = "auto" if args.verbose == "auto" else int(args.verbose)
-    resolve_recipe(args.recipe, verbose=verbose, **overrides)  # bad settings fail before the data is loaded
+    resolve_recipe(args.recipe, verbose=verbose, resume=args.resume, **overrides)  # bad settings fail before
+    check_out_dir(args.out)                                                          # the data is loaded
     data = load_cifar10(args.data)
-    result = train(args.recipe, data, args.out, verbose=verbose, **overrides)
+    result = train(args.recipe, data, args.out, verbose=verbose, resume=args.resume, **overrides)
     final = result.run_info["final"]
     print(f"done: {result.run_info['epochs']} epochs, {result.run_info['val_source']} accuracy "
           f"{final['val_accuracy']:.4f}, training {result.run_info['train_seconds']:.0f} s; artifacts in {args.out}")
@@ -28,7 +29,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from cifar_lib.data import load_cifar10
+    from cifar_lib.data import load_cifar10, stratified_subset
     from cifar_lib.evaluation import evaluate, load_model
     from cifar_lib.reports import per_class_accuracy
 
@@ -37,8 +38,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     data = load_cifar10(args.data)
     x, y = data.x_test, data.y_test
-    if args.limit:
-        x, y = x[: args.limit], y[: args.limit]
+    if args.limit:  # a class-balanced sample: a folder copy is sorted by class, so the first N would be one class
+        x, y = stratified_subset(x, y, args.limit, seed=0)
     result = evaluate(model, x, y, tta=args.tta)
     table = per_class_accuracy(y, result["predicted"], data.class_names)
     if args.json:
@@ -69,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
     t.add_argument("--verbose", default="auto", choices=("0", "1", "2", "auto"),
                    help="0 silent, 1 progress bar, 2 one line per epoch; auto (default): the bar on a terminal, lines otherwise")
+    t.add_argument("--resume", default="auto", choices=("auto", "previous", "fresh"),
+                   help="auto (default): continue an interrupted run from its newest checkpoint; previous: from the "
+                        "one before (when the newest is damaged); fresh: discard the checkpoints and start over")
     t.set_defaults(func=_train)
 
     e = sub.add_parser("evaluate", help="test accuracy (and per-class accuracy) of a saved model")
@@ -77,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--tta", nargs="?", const="mirror_translate", default="none",
                    choices=("none", "mirror", "mirror_translate"),
                    help="test-time augmentation; --tta alone means mirror_translate (6 views)")
-    e.add_argument("--limit", type=int, help="evaluate only the first N test images")
+    e.add_argument("--limit", type=int, help="evaluate a class-balanced sample of N test images")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.set_defaults(func=_evaluate)
 
@@ -90,8 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet_tensorflow(import_now=args.func is not _pipeline)  # the pipeline itself needs no TensorFlow
+    from cifar_lib.errors import RunError
+
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as exc:  # bad input: one clear line, no traceback
+    except (ValueError, OSError, RunError) as exc:  # bad input, a busy folder, a full disk: one clear line
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # Ctrl+C: what was saved, and how to go on
+        print(f"\n{exc or 'interrupted'}", file=sys.stderr)
+        return 130

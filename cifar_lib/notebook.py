@@ -22,6 +22,7 @@ from cifar_lib import config
 from cifar_lib.config import DATA_ENV_VAR
 
 PROFILE_ENV_VAR = "CIFAR_PROFILE"
+HEADLESS_ENV_VAR = "CIFAR_HEADLESS"  # set (to 1) by the pipeline and the nbval run: no browser is watching
 DEFAULT_PROFILE = "full"
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # the project this package lives in
 
@@ -107,8 +108,30 @@ class Lesson:
         if self.profile.fresh_run:
             for name in RUN_FILES:
                 (self.run_dir / name).unlink(missing_ok=True)
-            shutil.rmtree(self.run_dir / "checkpoint", ignore_errors=True)
+            for folder in ("checkpoint", "tensorboard"):
+                shutil.rmtree(self.run_dir / folder, ignore_errors=True)
         return overrides
+
+    def tensorboard(self, logdir: "str | Path") -> None:
+        """TensorBoard on ``logdir``, inline (what ``%tensorboard --logdir ...`` does).
+
+        In a headless run (papermill, nbval: ``$CIFAR_HEADLESS`` set) no server is started, as
+        nobody could look at it; the command to open the logs is printed instead.
+        """
+        shown = self.show_path(logdir)
+        if headless():
+            print(f"TensorBoard logs are in {shown}/tensorboard. Open them with: tensorboard --logdir {shown}")
+            return
+        import shlex
+
+        from tensorboard import notebook as tensorboard_notebook
+
+        tensorboard_notebook.start(f"--logdir {shlex.quote(str(logdir))}")
+
+
+def headless() -> bool:
+    """True when the notebook runs without a reader (``$CIFAR_HEADLESS`` set to anything but 0)."""
+    return os.environ.get(HEADLESS_ENV_VAR, "") not in ("", "0")
 
 
 def display_path(path: "str | Path", root: "str | Path | None" = None) -> str:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from cifar_lib.config import DATA_ENV_VAR
-from cifar_lib.notebook import PROFILE_ENV_VAR, PROFILES, find_project_root, profile_name
+from cifar_lib.notebook import HEADLESS_ENV_VAR, PROFILE_ENV_VAR, PROFILES, find_project_root, profile_name
 from cifar_lib.notebook import PROJECT_DIR as PACKAGE_PROJECT_DIR
 
 log = logging.getLogger(__name__)
@@ -325,7 +325,7 @@ def run_pipeline(
         "RUN_DIR": str(run_dir),
         "FIGURES_DIR": str(Path(figures_dir).resolve()),
     }
-    environment = {PROFILE_ENV_VAR: profile, DATA_ENV_VAR: common["DATA"]}
+    environment = {PROFILE_ENV_VAR: profile, DATA_ENV_VAR: common["DATA"], HEADLESS_ENV_VAR: "1"}
 
     papermill_log = logging.getLogger("papermill")
     papermill_log.setLevel(logging.INFO if log_output else logging.WARNING)

@@ -57,3 +57,18 @@ def misclassified(y_true: np.ndarray, probabilities: np.ndarray, top: int | None
     table = pd.DataFrame({"index": wrong, "true": y_true[wrong], "predicted": predicted[wrong], "confidence": confidence})
     table = table.sort_values("confidence", ascending=False, kind="stable").reset_index(drop=True)
     return table if top is None else table.head(top)
+
+
+def confusion_cells(cm: np.ndarray, class_names: Sequence[str]) -> list[tuple[str, tuple[int, int]]]:
+    """Every non-empty (true, predicted) cell of a confusion matrix as ("cat -> dog (87)", (3, 5)):
+    mistakes first, most frequent first, then the correct cells. Options for a picker."""
+    cells = [(int(cm[t, p]), t, p) for t in range(len(class_names)) for p in range(len(class_names)) if cm[t, p] > 0]
+    cells.sort(key=lambda c: (c[1] == c[2], -c[0], c[1], c[2]))
+    return [(f"{class_names[t]} -> {class_names[p]} ({n})", (t, p)) for n, t, p in cells]
+
+
+def cell_members(y_true: np.ndarray, probabilities: np.ndarray, true_class: int, predicted_class: int) -> np.ndarray:
+    """Indices of the images of ``true_class`` predicted as ``predicted_class``, most confident first."""
+    predicted = probabilities.argmax(axis=1)
+    members = np.flatnonzero((np.asarray(y_true) == true_class) & (predicted == predicted_class))
+    return members[np.argsort(-probabilities[members, predicted_class], kind="stable")]

@@ -67,6 +67,40 @@ plots.plot_augmentation_preview(originals, {"baseline": baseline_draws, "fast": 
 plt.show()
 
 # %% [markdown] tags=[]
+# ## Turn the knobs
+#
+# How much augmentation is too much? Set the strengths yourself and watch the same six images
+# change. The random draws are seeded, so moving one slider changes only what that slider
+# does: at rotation 0 and shift 0 you see the flips alone; push the rotation to 45 degrees and
+# the corners fill with smeared edge pixels. `pad` adds the fast recipe's reflect-padded crop
+# on top. First the figure at the baseline recipe's own strengths:
+
+# %% tags=[]
+def redraw(rotation=15, shift=0.1, flip=True, pad=0):
+    """Augment the same originals with the given strengths (the same seed every time) and draw them."""
+    draws = augment.preview_draws(originals, N_DRAWS, rotation, shift, flip, pad, seed=SEED)
+    plots.plot_augmentation_preview(originals, {f"rot {rotation}, shift {shift:.2f}, pad {pad}": draws})
+    plt.show()
+
+
+redraw()
+
+# %% [markdown] tags=[]
+# And the controls (ipywidgets' `interact` calls `redraw` again whenever a control moves; in a
+# notebook that runs without a reader, as on GitHub, only the figure above is there):
+
+# %% tags=[]
+import ipywidgets as widgets
+
+widgets.interact(
+    redraw,
+    rotation=widgets.IntSlider(value=15, min=0, max=45, step=5, description="rotation (deg)"),
+    shift=widgets.FloatSlider(value=0.1, min=0.0, max=0.3, step=0.05, description="shift"),
+    flip=widgets.Checkbox(value=True, description="random flip"),
+    pad=widgets.IntSlider(value=0, min=0, max=6, step=1, description="crop pad (px)"),
+);
+
+# %% [markdown] tags=[]
 # Augmentations must not change the kind of data the model sees: same shape, same dtype, same
 # value range. A pipeline that silently turned 0..255 into 0..1 would train a model that is
 # wrong at test time.
@@ -141,29 +175,26 @@ for epoch in range(4):
 #   shifts by at most 2 pixels with reflect padding and flips in alternation.
 # - Augmented batches keep the input's shape, dtype and 0..255 range.
 # - Alternating flip guarantees both orientations of every image in every pair of epochs.
+# - How strong is a choice: the sliders show where the images stop looking like their label.
 #
 # ## Exercises
 #
-# 1. **Too much of a good thing.** Build a baseline-style augmentation with 45-degree
-#    rotations and 30% shifts and look at the same images. Which ones would you still label
-#    correctly? *Hint:* `keras.Sequential` of `keras.layers.RandomRotation(45 / 360, ...)` and
-#    `RandomTranslation(0.3, 0.3, ...)`, as in `augment.baseline_augmentation`.
+# 1. **Too much of a good thing, in code.** With the sliders you found strengths at which the
+#    labels get doubtful. Build that augmentation as a Keras layer a training pipeline could
+#    use (rotation 45 degrees, shifts 30%), and check that it keeps shape, dtype and range.
+#    *Hint:* `augment.geometric_augmentation`.
 #
 #    <details><summary>Solution</summary>
 #
 #    ```python
-#    import keras
-#    strong = keras.Sequential([
-#        keras.layers.RandomRotation(45 / 360, fill_mode="nearest", seed=SEED),
-#        keras.layers.RandomTranslation(0.3, 0.3, fill_mode="nearest", seed=SEED),
-#        keras.layers.RandomFlip("horizontal", seed=SEED),
-#    ])
-#    draws = [strong(originals, training=True).numpy() for _ in range(N_DRAWS)]
-#    plots.plot_augmentation_preview(originals, {"strong": draws})
+#    strong = augment.geometric_augmentation(45, 0.3, flip=True, seed=SEED)
+#    out = strong(originals, training=True).numpy()
+#    print(out.shape, out.dtype, out.min(), out.max())  # (6, 32, 32, 3) float32, within 0..255
+#    plots.plot_augmentation_preview(originals, {"strong": [out]})
 #    plt.show()
 #    ```
-#    Objects leave the frame and corners fill with smeared edge pixels: the label is no longer
-#    obvious, so the network is trained on partly wrong examples.
+#    Same format as the input, so nothing downstream would notice; only the pictures show that
+#    objects leave the frame and the label is no longer obvious.
 #    </details>
 #
 # 2. **What coin flips waste.** Simulate 50,000 images over two epochs with independent coin
@@ -182,18 +213,20 @@ for epoch in range(4):
 #    Half of the images are seen the same way twice with coin flips; none with alternation.
 #    </details>
 #
-# 3. **Bigger shifts.** Call `augment.random_translate(originals, pad=6)` a few times and look
-#    at the borders. What does reflect padding produce at 6 pixels?
+# 3. **Upside down.** Add a vertical flip to the preview and look at the images. Would you
+#    train with it? *Hint:* `keras.layers.RandomFlip("vertical", seed=SEED)`.
 #
 #    <details><summary>Solution</summary>
 #
 #    ```python
-#    draws = [augment.random_translate(originals, pad=6).numpy() for _ in range(N_DRAWS)]
-#    plots.plot_augmentation_preview(originals, {"pad 6": draws})
+#    import keras
+#    vertical = keras.layers.RandomFlip("vertical", seed=SEED)
+#    draws = [vertical(originals, training=True).numpy() for _ in range(N_DRAWS)]
+#    plots.plot_augmentation_preview(originals, {"vertical flip": draws})
 #    plt.show()
 #    ```
-#    Up to 6 rows or columns are mirror copies of the border: visible "reflections" that do not
-#    occur in real photos, which is why airbench keeps the shift at 2 pixels.
+#    Upside-down horses, ships and trucks do not occur in the test set: the network would spend
+#    capacity on images it never has to recognize.
 #    </details>
 #
 # **Next:** notebook 3 builds the two networks these augmentations feed.

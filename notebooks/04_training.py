@@ -150,12 +150,13 @@ data = lesson.load_data(DATA)
 # final model (`model.keras`), `history.csv` and `run.json` into `RUN_DIR`.
 #
 # **Resuming.** After every epoch, `train` saves its state (weights, optimizer, history) in
-# `RUN_DIR/checkpoint/`. If the run is interrupted (you stop the kernel, the laptop sleeps, the
+# `RUN_DIR/checkpoint/`. If the run is interrupted (Kernel > Interrupt, the laptop sleeps, the
 # job is killed), simply **run this cell again**: with the same recipe and the same `RUN_DIR`
 # it continues after the last finished epoch, with exactly the data order an uninterrupted run
 # would have seen. A finished run is loaded, not retrained; to train again from scratch, use a
 # new `RUN_DIR` (or delete the old one). Asking for a different recipe in a folder that holds
-# another run is refused, so nothing gets overwritten by accident.
+# another run is refused, and so is a second notebook or command training in the same folder
+# at the same time: nothing gets overwritten by accident.
 #
 # One line per epoch: the training loss and accuracy (on augmented images, with label
 # smoothing), the test accuracy, and the seconds spent training.
@@ -194,6 +195,20 @@ from cifar_lib import plots
 plots.plot_training_curves(result.history, save_to=lesson.figure("04_training_curves.png"),
                            monitored=info["val_source"])
 plt.show()
+
+# %% [markdown] tags=[]
+# ### The same curves in TensorBoard
+#
+# Every run also writes its per-epoch numbers for TensorBoard, TensorFlow's dashboard, into
+# `RUN_DIR/tensorboard/`: loss, accuracy, learning rate and seconds under `train`, loss and
+# accuracy under `test` (or `validation` for the baseline recipe). They come from the same
+# history rows, and a resumed run rewrites them from its saved history, so every epoch is there
+# exactly once. Run in JupyterLab, the next cell opens TensorBoard inside the notebook; it is
+# what the two magics `%load_ext tensorboard` and `%tensorboard --logdir <RUN_DIR>` do. To
+# compare all your runs side by side, start it in a terminal: `tensorboard --logdir runs/`.
+
+# %% tags=[]
+lesson.tensorboard(lesson.run_dir)
 
 # %% [markdown] tags=[]
 # What to look for in curves like these: training accuracy far above the monitored accuracy

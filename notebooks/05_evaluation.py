@@ -175,6 +175,49 @@ plots.plot_misclassified(
 plt.show()
 
 # %% [markdown] tags=[]
+# ## Browse any cell of the confusion matrix
+#
+# The gallery shows the surest mistakes overall. To see *one* kind of mistake, pick a cell of
+# the confusion matrix: its true class and the class the model predicted, listed by count,
+# mistakes first (the correct cells come last). Each image shows its predicted probability for
+# that class, most confident first. The static figure is the most frequent mistake:
+
+# %% tags=[]
+PER_PAGE = 16
+cells = reports.confusion_cells(cm, CLASS_NAMES)
+
+
+def show_cell(cell, page=0):
+    """One page of the test images in a confusion-matrix cell (true class, predicted class)."""
+    true_class, predicted_class = cell
+    members = reports.cell_members(y_test, probabilities, true_class, predicted_class)
+    shown = members[page * PER_PAGE:(page + 1) * PER_PAGE]
+    title = (f"{CLASS_NAMES[true_class]} predicted as {CLASS_NAMES[predicted_class]}: {len(members)} images, "
+             f"page {page + 1} of {max(1, -(-len(members) // PER_PAGE))}")
+    plots.plot_image_grid(x_test[shown], [f"{probabilities[i, predicted_class]:.0%}" for i in shown], suptitle=title)
+    plt.show()
+
+
+show_cell(cells[0][1])
+
+# %% tags=[]
+import ipywidgets as widgets
+
+cell_picker = widgets.Dropdown(options=cells, description="true -> predicted", style={"description_width": "initial"})
+page_picker = widgets.IntSlider(value=0, min=0, max=0, description="page")
+
+
+def on_new_cell(change=None):  # a new cell starts at its first page, and has its own page count
+    page_picker.max = max(0, -(-int(cm[cell_picker.value]) // PER_PAGE) - 1)
+    page_picker.value = 0
+
+
+cell_picker.observe(on_new_cell, names="value")
+on_new_cell()
+widgets.VBox([widgets.HBox([cell_picker, page_picker]),
+              widgets.interactive_output(show_cell, {"cell": cell_picker, "page": page_picker})])
+
+# %% [markdown] tags=[]
 # ## Summary
 #
 # - Test-time augmentation averages the logits of mirrored and shifted views; its gain here is
@@ -182,7 +225,7 @@ plt.show()
 # - The confusion matrix shows where the errors are; precision, recall and F1 per class say how
 #   each class fares; the most confused pairs are mostly classes that look alike.
 # - The mistakes the model is surest about include ambiguous and mislabelled images: look at
-#   your errors, not only at their count.
+#   your errors, not only at their count; the cell browser shows any one kind of them.
 #
 # Where to go from here: train the fast recipe (notebook 4, `RECIPE = "fast"`, best on a GPU)
 # and evaluate it here with `MODEL_PATH`; or try airbench's larger siblings, which reach 95-96%
@@ -190,19 +233,19 @@ plt.show()
 #
 # ## Exercises
 #
-# 1. **Look at one confusion.** Show the test images of the most confused pair, in the
-#    direction with more errors (say, cats called dogs). *Hint:* `np.flatnonzero((y_test == a) &
-#    (predicted == b))`, then `plots.plot_image_grid`.
+# 1. **One direction or both?** The browser shows that cats are called dogs; are dogs called
+#    cats as often? For the five most confused pairs, compare the two directions.
+#    *Hint:* `cm[a, b]` and `cm[b, a]`.
 #
 #    <details><summary>Solution</summary>
 #
 #    ```python
-#    a, b = np.unravel_index(np.argmax(cm - np.diag(np.diag(cm))), cm.shape)
-#    picks = np.flatnonzero((y_test == a) & (predicted == b))[:16]
-#    print(f"{CLASS_NAMES[a]} called {CLASS_NAMES[b]}: {int(cm[a, b])} images")
-#    plots.plot_image_grid(x_test[picks], [f"{probabilities[i, b]:.2f}" for i in picks])
-#    plt.show()
+#    for _, row in reports.most_confused_pairs(y_test, predicted, CLASS_NAMES, top=5).iterrows():
+#        a, b = CLASS_NAMES.index(row["true"]), CLASS_NAMES.index(row["predicted"])
+#        print(f"{row['true']} -> {row['predicted']}: {cm[a, b]:>3}   {row['predicted']} -> {row['true']}: {cm[b, a]:>3}")
 #    ```
+#    Some confusions are nearly symmetric (two classes that look alike), others lean one way:
+#    the model has a favourite among the two.
 #    </details>
 #
 # 2. **Confidence when right and when wrong.** Compare the mean top probability of correct and

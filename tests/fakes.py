@@ -1,4 +1,4 @@
-"""Fake CIFAR-10 sources for the tests: random images, batches in the official pickle format."""
+"""Fakes and readers for the tests: random images, batches in the official pickle format, TensorBoard steps."""
 
 import os
 import pickle
@@ -28,3 +28,17 @@ def write_batches(folder, images, labels, test_images, test_labels) -> None:
         f.write(batch_bytes(test_images, test_labels))
     with open(os.path.join(folder, "batches.meta"), "wb") as f:
         pickle.dump({b"label_names": [n.encode() for n in CLASS_NAMES]}, f)
+
+
+def tensorboard_steps(run_dir) -> dict[str, list[int]]:
+    """{"<run>/<tag>": [steps...]} of the scalars in ``run_dir/tensorboard`` (every event file read)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logdir = os.path.join(run_dir, "tensorboard")
+    found = {}
+    for run in sorted(os.listdir(logdir)):
+        events = EventAccumulator(os.path.join(logdir, run))
+        events.Reload()
+        for tag in events.Tags()["tensors"]:
+            found[f"{run}/{tag}"] = [e.step for e in events.Tensors(tag)]
+    return found

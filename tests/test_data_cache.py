@@ -58,3 +58,35 @@ def test_interrupted_write_leaves_no_partial_file(tiny_image_tree, isolated_cach
     with pytest.raises(KeyboardInterrupt):
         load_cifar10(tiny_image_tree)
     assert os.listdir(isolated_cache) == []
+
+
+def _only_cache_file(folder) -> str:
+    (name,) = [f for f in os.listdir(folder) if f.endswith(".npz")]
+    return os.path.join(folder, name)
+
+
+def test_truncated_cache_is_reported_deleted_and_rebuilt(tiny_image_tree, isolated_cache, capsys):
+    first = load_cifar10(tiny_image_tree)
+    path = _only_cache_file(isolated_cache)
+    with open(path, "r+b") as f:  # what a full disk or a crash mid-copy leaves
+        f.truncate(os.path.getsize(path) // 3)
+    second = load_cifar10(tiny_image_tree)
+    assert "is unreadable" in capsys.readouterr().out
+    np.testing.assert_array_equal(first.x_train, second.x_train)
+    np.testing.assert_array_equal(first.y_test, second.y_test)
+    with np.load(_only_cache_file(isolated_cache)) as npz:  # rebuilt: a readable, complete file again
+        assert len(npz["x_train"]) == len(first.x_train)
+
+
+def test_cache_with_wrong_arrays_is_never_served(tiny_image_tree, isolated_cache, capsys):
+    first = load_cifar10(tiny_image_tree)
+    path = _only_cache_file(isolated_cache)
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["x_train"] = arrays["x_train"][:-5]  # readable, but five images short of the listing
+    arrays["y_train"] = arrays["y_train"][:-5]
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    second = load_cifar10(tiny_image_tree)
+    assert "25 train images cached, the source has 30" in capsys.readouterr().out
+    assert len(second.x_train) == len(first.x_train) == 30

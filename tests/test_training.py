@@ -9,27 +9,9 @@ import pytest
 
 import keras
 
-from cifar_lib.training import FAST, BASELINE, TrainingDiverged, get_recipe, train
-from cifar_lib.training import callbacks as cb
+from cifar_lib.training import FAST, BASELINE, TrainingDiverged, TrainingInterrupted, checkpoints, get_recipe, train
+from fakes import tensorboard_steps
 from cifar_lib.training.schedules import PiecewiseLinear, adam_time_decay
-
-@pytest.fixture(scope="module")
-def learnable_data():
-    """A learnable tiny CIFAR-shaped set: each class has its own colour, plus noise (400 train, 100 test)."""
-    from cifar_lib.data import CLASS_NAMES, CifarData
-
-    rng = np.random.default_rng(0)
-    colours = rng.integers(0, 200, (10, 3))
-
-    def make(n):
-        y = np.arange(n) % 10
-        x = rng.integers(0, 56, (n, 32, 32, 3)) + colours[y][:, None, None, :]
-        return x.clip(0, 255).astype("uint8"), y.astype("int64")
-
-    x_train, y_train = make(400)
-    x_test, y_test = make(100)
-    return CifarData(x_train, y_train, x_test, y_test, tuple(CLASS_NAMES), "synthetic")
-
 
 ARTIFACTS = {"model.keras", "best.keras", "history.csv", "run.json"}
 # small, fast settings for tests: the tiny seed model run and the fast recipe at a small batch
@@ -71,7 +53,7 @@ def test_baseline_recipe_two_epochs_lowers_loss_and_writes_artifacts(learnable_d
     out = str(tmp_path / "run")
     result = train("baseline", learnable_data, out, verbose=0, **BASELINE_TINY)
     assert ARTIFACTS <= set(os.listdir(out))
-    assert not os.path.exists(os.path.join(out, cb.STATE_DIR)), "resume state is removed when done"
+    assert not os.path.exists(checkpoints.folder(out)), "resume state is removed when done"
     history = pd.read_csv(os.path.join(out, "history.csv"))
     assert list(history["epoch"]) == [1, 2]
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds"} <= set(history.columns)
@@ -117,14 +99,15 @@ def test_interrupted_run_resumes_at_the_right_epoch(learnable_data, tmp_path, mo
 
     original = engine._callbacks
     monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [_Interrupt(2)])
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(TrainingInterrupted, match="interrupted during epoch 3 of 3; epochs 1-2 are saved"):
         train("fast", learnable_data, out, verbose=0, epochs=3, batch_size=50)
-    state = cb.load_state(out)
-    assert state["epochs_done"] == 2 and not os.path.exists(os.path.join(out, "run.json"))
+    newest = checkpoints.find(out)[0]
+    assert checkpoints.read_state(newest)["epochs_done"] == 2 and not os.path.exists(os.path.join(out, "run.json"))
     monkeypatch.setattr(engine, "_callbacks", original)
     result = train("fast", learnable_data, out, verbose=0, epochs=3, batch_size=50)
     assert "Resuming from epoch 2 of 3" in capsys.readouterr().out
     assert list(result.history["epoch"]) == [1, 2, 3]
+    assert tensorboard_steps(out)["test/epoch_accuracy"] == [1, 2, 3]  # no epoch missing or twice
     assert result.run_info["epochs"] == 3
 
 

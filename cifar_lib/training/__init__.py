@@ -1,8 +1,10 @@
 """Training: recipes as data and the resumable ``train`` engine."""
 
-from cifar_lib.training.callbacks import TrainingDiverged
-from cifar_lib.training.engine import TrainResult, resolve_recipe, train
+from cifar_lib.training.engine import TrainResult, check_out_dir, resolve_recipe, train
+from cifar_lib.errors import (CheckpointCorrupted, CheckpointWriteError, RunError, RunFolderBusy,
+                                       TrainingDiverged, TrainingInterrupted)
 from cifar_lib.training.recipes import BASELINE, FAST, QUICK, RECIPES, Recipe, get_recipe
 
 __all__ = ["train", "resolve_recipe", "TrainResult", "Recipe", "RECIPES", "QUICK", "FAST", "BASELINE", "get_recipe",
-           "TrainingDiverged"]
+           "check_out_dir", "RunError", "TrainingDiverged", "RunFolderBusy", "CheckpointCorrupted",
+           "CheckpointWriteError", "TrainingInterrupted"]

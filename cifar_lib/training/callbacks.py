@@ -1,24 +1,20 @@
-"""Keras callbacks of the training engine: run recording/resume, lookahead EMA, the bias gate."""
+"""Keras callbacks of the training engine: run recording/resume, TensorBoard logs, lookahead EMA, the bias gate."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
+import shutil
 import time
 
 import keras
 import numpy as np
 import pandas as pd
 
-STATE_DIR = "checkpoint"
-STATE_WEIGHTS = "state.weights.h5"
-STATE_JSON = "state.json"
+from cifar_lib.training import checkpoints
+from cifar_lib.errors import TrainingDiverged
+
 HISTORY_CSV = "history.csv"
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
 
 
 def _atomic_write_text(path: str, text: str) -> None:
@@ -28,25 +24,12 @@ def _atomic_write_text(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
-def load_state(out_dir: str) -> dict | None:
-    """The resume state of an interrupted run in ``out_dir`` (None when there is none)."""
-    path = os.path.join(out_dir, STATE_DIR, STATE_JSON)
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
-
-
-def state_weights_path(out_dir: str) -> str:
-    return os.path.join(out_dir, STATE_DIR, STATE_WEIGHTS)
-
-
 class RunRecorder(keras.callbacks.Callback):
     """Times each epoch, appends a history row, and checkpoints weights + optimizer for resume.
 
-    Each epoch end writes the weights first and then ``state.json`` (both via rename), so a
-    run killed at any moment resumes from the last epoch whose state is complete, and
-    ``history.csv`` always has one row per finished epoch.
+    Each epoch end writes a checkpoint (see ``checkpoints``: a run killed at any moment resumes
+    from the last epoch whose state is complete), then ``history.csv``, which always has one
+    row per finished epoch.
     """
 
     def __init__(self, out_dir: str, config: dict, history: list[dict] | None = None):
@@ -54,7 +37,6 @@ class RunRecorder(keras.callbacks.Callback):
         self.out_dir = out_dir
         self.config = config
         self.rows: list[dict] = list(history or [])
-        os.makedirs(os.path.join(out_dir, STATE_DIR), exist_ok=True)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
@@ -78,11 +60,7 @@ class RunRecorder(keras.callbacks.Callback):
         self._save(epoch + 1)
 
     def _save(self, epochs_done: int) -> None:
-        weights = state_weights_path(self.out_dir)
-        self.model.save_weights(f"{weights}.tmp.weights.h5")
-        os.replace(f"{weights}.tmp.weights.h5", weights)
-        state = {"epochs_done": epochs_done, "config": self.config, "history": self.rows}
-        _atomic_write_text(os.path.join(self.out_dir, STATE_DIR, STATE_JSON), json.dumps(state, indent=1))
+        checkpoints.save(self.out_dir, epochs_done, self.model, {"config": self.config, "history": self.rows})
         write_history(self.out_dir, self.rows)
 
 
@@ -91,6 +69,54 @@ def write_history(out_dir: str, rows: list[dict]) -> str:
     path = os.path.join(out_dir, HISTORY_CSV)
     _atomic_write_text(path, pd.DataFrame(rows).to_csv(index=False))
     return path
+
+
+class TensorBoardLog(keras.callbacks.Callback):
+    """Per-epoch scalars for TensorBoard, from the run's history rows (the numbers of history.csv).
+
+    ``logdir/train``: loss, accuracy, learning rate and seconds per epoch; ``logdir/<monitored>``
+    ("validation" or "test"): loss and accuracy. The step is the epoch number (1, 2, ...). At
+    the start of every ``fit`` the logs are rewritten from the saved history, so after an
+    interrupted and resumed run each epoch appears exactly once. Put it after the RunRecorder.
+    """
+
+    def __init__(self, logdir: str, recorder: RunRecorder, monitored: str):
+        super().__init__()
+        self.logdir = logdir
+        self.recorder = recorder
+        self.monitored = monitored
+        self._writers: dict = {}
+
+    def on_train_begin(self, logs=None):
+        import tensorflow as tf
+
+        shutil.rmtree(self.logdir, ignore_errors=True)  # the saved history is the truth; rewrite from it
+        self._writers = {run: tf.summary.create_file_writer(os.path.join(self.logdir, run))
+                         for run in ("train", self.monitored)}
+        for row in self.recorder.rows:
+            self._write(row)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._write(self.recorder.rows[-1])
+
+    def on_train_end(self, logs=None):
+        for writer in self._writers.values():
+            writer.close()
+
+    def _write(self, row: dict) -> None:
+        import tensorflow as tf
+
+        scalars = {
+            "train": {"epoch_loss": row.get("loss"), "epoch_accuracy": row.get("accuracy"),
+                      "epoch_learning_rate": row.get("learning_rate"), "epoch_seconds": row.get("train_seconds")},
+            self.monitored: {"epoch_loss": row.get("val_loss"), "epoch_accuracy": row.get("val_accuracy")},
+        }
+        for run, values in scalars.items():
+            with self._writers[run].as_default(step=int(row["epoch"])):
+                for tag, value in values.items():
+                    if value is not None:
+                        tf.summary.scalar(tag, value)
+            self._writers[run].flush()
 
 
 class BatchNaNGuard(keras.callbacks.Callback):

@@ -6,7 +6,9 @@ out_dir/
                     the quick and fast recipes monitor the test set, which must not choose a model)
   history.csv       one row per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate, seconds
   run.json          recipe, overrides, seed, versions, device, wall time, final metrics
-  checkpoint/       resume state (weights + optimizer + history), kept until the run finishes
+  checkpoint/       resume state of the newest two epochs (see ``checkpoints``), kept until the run finishes
+  tensorboard/      per-epoch scalars: train/ and validation/ (or test/); ``tensorboard --logdir runs/``
+  .lock             held while a process works in out_dir: a second run there is refused (see ``runlock``)
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
 import sys
 
 import keras
@@ -28,6 +29,8 @@ from cifar_lib.data import CifarData, one_hot, standardize, stratified_subset, t
 from cifar_lib.models import build_model
 from cifar_lib.models.fast import whitening_layer
 from cifar_lib.training import callbacks as cb
+from cifar_lib.training import checkpoints, runlock
+from cifar_lib.errors import CheckpointCorrupted, TrainingInterrupted
 from cifar_lib.training.optimizer import TorchSGD
 from cifar_lib.training.recipes import Recipe, get_recipe
 from cifar_lib.training.runinfo import device_info, git_commit, package_versions
@@ -40,6 +43,8 @@ RUN_JSON = "run.json"
 BEST_MODEL = "best.keras"
 WHITENING_SAMPLES = 5000
 EVAL_BATCH = 500
+RESUME_CHOICES = ("auto", "previous", "fresh")
+TENSORBOARD_DIR = "tensorboard"
 
 
 @dataclasses.dataclass
@@ -53,43 +58,58 @@ class TrainResult:
 
 
 def resolve_recipe(recipe: "str | Recipe", *, subset: int | None = None, verbose: "int | str" = "auto",
-                   **overrides) -> Recipe:
+                   resume: str = "auto", **overrides) -> Recipe:
     """The recipe with ``overrides`` (Recipe fields) applied; ValueError naming any bad setting.
 
-    Also checks ``subset`` and ``verbose`` (see ``train``). Cheap: call it to check settings
-    before loading data (``train`` calls it first too).
+    Also checks ``subset``, ``verbose`` and ``resume`` (see ``train``). Cheap: call it to check
+    settings before loading data (``train`` calls it first too).
     """
     if verbose not in (0, 1, 2, "auto"):
         raise ValueError(f"verbose must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto', got {verbose!r}")
     if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int) or subset < 10):
         raise ValueError(f"subset must be an integer >= 10 (images), got {subset!r}")
+    if resume not in RESUME_CHOICES:
+        raise ValueError(f"resume must be one of {', '.join(RESUME_CHOICES)}, got {resume!r}")
     return get_recipe(recipe).replace(**overrides)
 
 
+def check_out_dir(out_dir: "str | os.PathLike") -> str:
+    """``out_dir`` as a string; ValueError when it names something that is not a folder."""
+    out_dir = os.fspath(out_dir)
+    if not out_dir:
+        raise ValueError("the output folder is an empty string")
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise ValueError(f"{out_dir}: exists and is not a folder; choose a folder for the run's outputs")
+    return out_dir
+
+
 def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int | None = None,
-          verbose: "int | str" = "auto", **overrides) -> TrainResult:
+          verbose: "int | str" = "auto", resume: str = "auto", **overrides) -> TrainResult:
     """Train ``recipe`` on ``data`` into ``out_dir``; resumes an interrupted run, returns a finished one.
 
     ``subset``: train on a class-balanced subset of N training images. ``verbose``: 0 silent,
     1 Keras' progress bar, 2 one line per epoch; "auto" (default): the bar on a terminal, lines
-    in a log file or a notebook. ``overrides``: any Recipe field (epochs, batch_size, seed,
-    learning_rate, val_fraction, ...). Unknown names or bad values raise ValueError before any work.
+    in a log file or a notebook. ``resume``: "auto" (default) continues from the newest
+    checkpoint; when that one is damaged, "previous" continues from the one before and "fresh"
+    starts over. ``overrides``: any Recipe field (epochs, batch_size, seed, learning_rate,
+    val_fraction, ...). Unknown names or bad values raise ValueError before any work; another
+    process training in ``out_dir`` raises RunFolderBusy.
     """
-    recipe = resolve_recipe(recipe, subset=subset, verbose=verbose, **overrides)
+    recipe = resolve_recipe(recipe, subset=subset, verbose=verbose, resume=resume, **overrides)
+    out_dir = check_out_dir(out_dir)
     config = {"recipe": recipe.to_dict(), "overrides": dict(overrides, subset=subset), "data_source": data.source,
               "git_commit": git_commit()}  # the code the run starts from
-
     os.makedirs(out_dir, exist_ok=True)
-    finished = _finished_run(out_dir, config)
-    if finished is not None:
-        return finished
-    state = cb.load_state(out_dir)
-    if state is not None and not _same_config(state["config"], config):
-        raise ValueError(
-            f"{out_dir} holds an interrupted run with a different configuration; "
-            "resume it with the same settings, or choose a new out_dir"
-        )
+    with runlock.hold(out_dir):
+        finished = _finished_run(out_dir, config)
+        if finished is not None:
+            return finished
+        return _train_locked(recipe, data, out_dir, config, subset, verbose, resume)
 
+
+def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, subset: int | None,
+                  verbose: "int | str", resume: str) -> TrainResult:
+    checkpoint, state = _pick_checkpoint(out_dir, config, resume)
     cfg.configure_threads()
     cfg.set_seed(recipe.seed, deterministic=recipe.jit_compile is not True)
     x_train, y_train, x_val, y_val, val_source = _split(data, recipe, subset)
@@ -100,11 +120,11 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int 
 
     model.optimizer.build(model.trainable_variables)
     start_epoch, history = 0, []
-    if state is not None:
-        model.load_weights(cb.state_weights_path(out_dir))
+    if checkpoint is not None:
+        _load_checkpoint_weights(checkpoint, model, out_dir)
         start_epoch, history = state["epochs_done"], state["history"]
         log.warning("resuming %s from epoch %d of %d", out_dir, start_epoch, recipe.epochs)
-        print(f"Resuming from epoch {start_epoch} of {recipe.epochs} (state in {out_dir}/checkpoint)")
+        print(f"Resuming from epoch {start_epoch} of {recipe.epochs} (state in {checkpoint.json_path})")
     elif recipe.model == "fast":
         sample = whitening_sample(x_train, WHITENING_SAMPLES, recipe.seed)
         whitening_layer(model).init_from_images(standardize(sample))
@@ -121,15 +141,65 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int 
         train_ds = plain_stream(x_train, y_train_1h, recipe.batch_size, recipe.drop_remainder)
     val_ds = plain_stream(x_val, y_val_1h, EVAL_BATCH)
 
-    if start_epoch < recipe.epochs:
-        model.fit(
-            train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=start_epoch,
-            steps_per_epoch=steps_per_epoch if recipe.augmentation == "fast" else None,
-            callbacks=callbacks, verbose=1 if verbose == 1 else 0, shuffle=False,
-        )
     recorder = next(c for c in callbacks if isinstance(c, cb.RunRecorder))
+    if start_epoch < recipe.epochs:
+        try:
+            model.fit(
+                train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=start_epoch,
+                steps_per_epoch=steps_per_epoch if recipe.augmentation == "fast" else None,
+                callbacks=callbacks, verbose=1 if verbose == 1 else 0, shuffle=False,
+            )
+        except KeyboardInterrupt:
+            done = len(recorder.rows)
+            raise TrainingInterrupted(
+                f"Training interrupted during epoch {done + 1} of {recipe.epochs}; "
+                + (f"epochs 1-{done} are saved in {checkpoints.folder(out_dir)}. " if done else "no epoch had finished. ")
+                + "Run the same training again to resume."
+            ) from None
     sizes = {"val_source": val_source, "n_train": len(x_train), "n_val": len(x_val)}
     return _finish(model, recorder.rows, out_dir, config, recipe, sizes)
+
+
+def _pick_checkpoint(out_dir: str, config: dict, resume: str) -> tuple[checkpoints.Checkpoint | None, dict | None]:
+    """The checkpoint to resume from (and its state), following ``resume``; None to start at epoch 0."""
+    if resume == "fresh":
+        checkpoints.remove_all(out_dir)
+        return None, None
+    found = checkpoints.find(out_dir)
+    if not found:
+        return None, None
+    if resume == "previous":
+        if len(found) < 2:
+            raise ValueError(f"{checkpoints.folder(out_dir)} holds no checkpoint before epoch {found[0].epochs_done}; "
+                             "use resume='fresh' (CLI: --resume fresh) to start over")
+        checkpoints.discard(found[0])
+        found = found[1:]
+    try:
+        state = checkpoints.read_state(found[0])
+    except CheckpointCorrupted as exc:
+        raise CheckpointCorrupted(f"{exc}. {_choices(found)}") from None
+    if not _same_config(state["config"], config):
+        raise ValueError(
+            f"{out_dir} holds an interrupted run with a different configuration; "
+            "resume it with the same settings, start over with resume='fresh', or choose a new out_dir"
+        )
+    return found[0], state
+
+
+def _load_checkpoint_weights(checkpoint: checkpoints.Checkpoint, model: keras.Model, out_dir: str) -> None:
+    try:
+        checkpoints.load_weights(checkpoint, model)
+    except CheckpointCorrupted as exc:
+        raise CheckpointCorrupted(f"{exc}. {_choices(checkpoints.find(out_dir))}") from None
+
+
+def _choices(found: list[checkpoints.Checkpoint]) -> str:
+    """What a user can do about a damaged newest checkpoint."""
+    fresh = "start over from epoch 0 with resume='fresh' (CLI: --resume fresh)"
+    if len(found) >= 2:
+        return (f"Resume from the checkpoint of epoch {found[1].epochs_done} with resume='previous' "
+                f"(CLI: --resume previous), or {fresh}")
+    return f"No earlier checkpoint is kept: {fresh}"
 
 
 def whitening_sample(images: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -199,7 +269,8 @@ def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, steps_
     if recipe.ema_start_epoch is not None:
         callbacks.append(cb.Lookahead(steps_per_epoch * recipe.epochs, recipe.ema_start_epoch, recipe.ema_every))
     recorder = cb.RunRecorder(out_dir, config, history)
-    callbacks.append(recorder)
+    monitored = "validation" if recipe.val_fraction > 0 else "test"
+    callbacks += [recorder, cb.TensorBoardLog(os.path.join(out_dir, TENSORBOARD_DIR), recorder, monitored)]
     if recipe.val_fraction > 0:  # keep the best epoch by validation accuracy; never select on the test set
         best = keras.callbacks.ModelCheckpoint(
             os.path.join(out_dir, BEST_MODEL), monitor="val_accuracy", mode="max", save_best_only=True
@@ -234,14 +305,14 @@ def _finish(model: keras.Model, rows: list[dict], out_dir: str, config: dict, re
     }
     with open(os.path.join(out_dir, RUN_JSON), "w") as f:
         json.dump(run_info, f, indent=2)
-    shutil.rmtree(os.path.join(out_dir, cb.STATE_DIR), ignore_errors=True)
+    checkpoints.remove_all(out_dir)
     return TrainResult(model, history, out_dir, run_info)
 
 
 def _same_config(saved: dict, config: dict) -> bool:
     """Same resolved recipe, data and subset: how the overrides were spelled does not matter."""
-    def key(c: dict) -> tuple:
-        return c.get("recipe"), c.get("data_source"), (c.get("overrides") or {}).get("subset")
+    def key(c: dict) -> str:  # as JSON, the way it is stored: a tuple and the list it was saved as are equal
+        return json.dumps([c.get("recipe"), c.get("data_source"), (c.get("overrides") or {}).get("subset")], sort_keys=True)
 
     return key(saved) == key(config)
 
