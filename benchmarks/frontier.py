@@ -3,7 +3,7 @@
     python benchmarks/frontier.py                    # -> figures/time_accuracy_frontier.png
 
 Reads the run records, never numbers typed in here: each run's ``history.csv`` (cumulative
-``train_seconds``, ``val_accuracy``) and ``run.json`` (data, machine). The published quick and
+``train_seconds``, ``test_accuracy`` or ``val_accuracy``) and ``run.json`` (data, machine). The published quick and
 fast models keep theirs in models/; the baseline, whose 100 epochs take hours on a CPU, is
 drawn from the epochs measured in benchmarks/records/.
 """
@@ -43,7 +43,8 @@ def draw(runs: dict[str, Path], out: Path) -> Path:
         history, info = load(path)
         minutes = history["train_seconds"].cumsum() / 60
         monitored = info.get("val_source", "validation")
-        ax.plot(minutes, history["val_accuracy"] * 100, marker="o", label=f"{label} ({monitored} accuracy)")
+        column = "test_accuracy" if "test_accuracy" in history else "val_accuracy"
+        ax.plot(minutes, history[column] * 100, marker="o", label=f"{label} ({monitored} accuracy)")
         machines.add(info["device"].get("cpu") or info["device"]["device"])
         data.add(Path(info["data_source"]).name)
     ax.axhline(85, color="grey", lw=0.8, ls="--")

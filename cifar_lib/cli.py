@@ -13,7 +13,7 @@ from cifar_lib.config import quiet_tensorflow
 
 def _train(args: argparse.Namespace) -> int:
     from cifar_lib.data import load_cifar10
-    from cifar_lib.training import check_out_dir, resolve_recipe, train
+    from cifar_lib.training import check_out_dir, monitored_columns, resolve_recipe, train
 
     overrides = {k: v for k, v in {"epochs": args.epochs, "subset": args.subset, "batch_size": args.batch_size,
                                    "seed": args.seed}.items() if v is not None}
@@ -22,9 +22,10 @@ def _train(args: argparse.Namespace) -> int:
     check_out_dir(args.out)                                                          # the data is loaded
     data = load_cifar10(args.data)
     result = train(args.recipe, data, args.out, verbose=verbose, resume=args.resume, **overrides)
-    final = result.run_info["final"]
-    print(f"done: {result.run_info['epochs']} epochs, {result.run_info['val_source']} accuracy "
-          f"{final['val_accuracy']:.4f}, training {result.run_info['train_seconds']:.0f} s; artifacts in {args.out}")
+    info = result.run_info
+    accuracy = info["final"][monitored_columns(info["val_source"])[1]]
+    print(f"done: {info['epochs']} epochs, {info['val_source']} accuracy "
+          f"{accuracy:.4f}, training {result.run_info['train_seconds']:.0f} s; artifacts in {args.out}")
     return 0
 
 

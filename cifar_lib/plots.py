@@ -33,11 +33,10 @@ def _as_display(image: np.ndarray) -> np.ndarray:
     return np.clip(image / scale, 0.0, 1.0)
 
 
-def plot_training_curves(history: "pd.DataFrame | str", save_to=None, monitored: str = "validation") -> matplotlib.figure.Figure:
+def plot_training_curves(history: "pd.DataFrame | str", save_to=None) -> matplotlib.figure.Figure:
     """Loss and accuracy per epoch, training vs the monitored set (a history DataFrame or history.csv path).
 
-    ``monitored`` names the set the ``val_*`` columns were measured on ("validation", or "test"
-    for the fast recipe, which trains on all training images).
+    The monitored set is the validation split (``val_*`` columns) or the test set (``test_*``).
     """
     if not isinstance(history, pd.DataFrame):
         history = pd.read_csv(history)
@@ -45,8 +44,9 @@ def plot_training_curves(history: "pd.DataFrame | str", save_to=None, monitored:
     marker = "o" if len(history) < 15 else None
     for ax, metric, title in ((axes[0], "loss", "Loss"), (axes[1], "accuracy", "Accuracy")):
         ax.plot(history["epoch"], history[metric], marker=marker, label="training")
-        if f"val_{metric}" in history:
-            ax.plot(history["epoch"], history[f"val_{metric}"], marker=marker, label=monitored)
+        for prefix, monitored in (("val", "validation"), ("test", "test")):
+            if f"{prefix}_{metric}" in history:
+                ax.plot(history["epoch"], history[f"{prefix}_{metric}"], marker=marker, label=monitored)
         ax.set_title(title)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)

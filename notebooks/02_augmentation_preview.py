@@ -79,7 +79,7 @@ plt.show()
 def redraw(rotation=15, shift=0.1, flip=True, pad=0):
     """Augment the same originals with the given strengths (the same seed every time) and draw them."""
     draws = augment.preview_draws(originals, N_DRAWS, rotation, shift, flip, pad, seed=SEED)
-    plots.plot_augmentation_preview(originals, {f"rot {rotation}, shift {shift:.2f}, pad {pad}": draws})
+    plots.plot_augmentation_preview(originals, {"draw": draws})
     plt.show()
 
 

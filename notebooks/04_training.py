@@ -176,7 +176,8 @@ print("history columns:", ", ".join(result.history.columns))
 info = result.run_info
 print(f"{info['epochs']} epochs on {info['n_train']:,} training images, monitored on {info['val_source']} "
       f"({info['n_val']:,} images)")
-print(f"final {info['val_source']} accuracy {info['final']['val_accuracy']:.2%}, "
+column = training.monitored_columns(info["val_source"])[1]  # test_accuracy here; val_accuracy with a validation split
+print(f"final {info['val_source']} accuracy {info['final'][column]:.2%}, "
       f"{info['train_seconds']:.0f} s of training on {info['device']['cpu'] if not info['device']['gpus'] else info['device']['device']}")
 result.history.round(4)
 
@@ -192,8 +193,7 @@ result.history.round(4)
 # %% tags=[]
 from cifar_lib import plots
 
-plots.plot_training_curves(result.history, save_to=lesson.figure("04_training_curves.png"),
-                           monitored=info["val_source"])
+plots.plot_training_curves(result.history, save_to=lesson.figure("04_training_curves.png"))
 plt.show()
 
 # %% [markdown] tags=[]
@@ -270,7 +270,7 @@ for name, r in published.items():
 #    for name, start in (("with", 2), ("without", None)):
 #        r = training.train("quick", data, str(lesson.run_dir / f"ex1-{name}"), subset=10_000, epochs=4,
 #                           ema_start_epoch=start, verbose=0)
-#        print(name, "lookahead:", round(r.run_info["final"]["val_accuracy"], 4))
+#        print(name, "lookahead:", round(r.run_info["final"]["test_accuracy"], 4))
 #    ```
 #    Compare the two numbers knowing their noise: on 5,000 test images one run's accuracy
 #    varies by about half a point from seed to seed, so repeat with `seed=1` before you

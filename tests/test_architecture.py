@@ -60,3 +60,14 @@ def test_the_graph_is_read():
 def test_no_import_cycles():
     graph = import_graph()
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
+
+
+def test_the_lessons_helper_does_not_load_the_batch_runner():
+    """Notebooks import cifar_lib.notebook; papermill orchestration (cifar_lib.pipeline) is for batch runs only."""
+    import subprocess
+    import sys
+
+    code = ("import sys, cifar_lib.notebook; "
+            "print(sorted(m for m in ('cifar_lib.pipeline', 'papermill', 'nbformat') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr

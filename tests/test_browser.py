@@ -1,12 +1,16 @@
-"""Notebook 01 in a real JupyterLab, driven in headless Chromium the way a reader uses it.
+"""The notebooks in a real JupyterLab, and TensorBoard, driven in headless Chromium as a reader uses them.
 
-Starts JupyterLab on a free localhost port with a token, opens a copy of 01_data_exploration.ipynb
-(with its paired .py source and the project's jupytext.toml beside it), clicks Run > Run All
-Cells, waits until every cell has run, checks that no cell failed and that the expected text and
-figures are on the page, saves the notebook and checks that jupytext rewrote the paired .py
-(the pairing is active in JupyterLab), and saves two screenshots to
-test-artifacts/browser/. Needs Debian's Chromium (/usr/bin/chromium, installed by .ci/run) and
-the real data (CIFAR10_DATA); skipped, saying why, without either.
+One JupyterLab server (free localhost port, a token) serves copies of the notebooks (with their
+paired .py sources and the project's jupytext.toml); the committed files are never touched.
+- 01: Run All, every cell runs without error, the expected text and figures are on the page,
+  and saving rewrites the paired .py (jupytext's pairing is active in JupyterLab).
+- 02: moving the rotation slider redraws the augmentation figure.
+- 05: picking another confusion-matrix cell shows its images.
+- 04: Kernel > Interrupt during training ends with one line (no traceback), and running the
+  training cell again resumes after the last saved epoch.
+- TensorBoard on a tiny run's logs renders the scalar charts with the expected tags.
+Screenshots go to test-artifacts/browser/. Needs Debian's Chromium (/usr/bin/chromium, installed
+by .ci/run) and the real data (CIFAR10_DATA); skipped, saying why, without either.
 """
 
 import json
@@ -25,6 +29,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 NOTEBOOK = "01_data_exploration.ipynb"
+TRAINING_NOTEBOOK = "04_training.ipynb"
+NOTEBOOKS = (NOTEBOOK, "02_augmentation_preview.ipynb", "05_evaluation.ipynb")
 ARTIFACTS = os.path.join(ROOT, "test-artifacts", "browser")
 CHROMIUM_ARGS = [  # no sandbox as root; no calls home (this machine has no network)
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -60,16 +66,70 @@ def _wait_for_server(url: str, server: subprocess.Popen, timeout: float = 120) -
     raise TimeoutError(f"JupyterLab did not answer at {url} within {timeout} s")
 
 
-@pytest.fixture
-def jupyterlab(tmp_path, real_data_path):
-    """A JupyterLab server on localhost serving a copy of notebook 01 (the committed file is never touched)."""
+def _notebook_copy(work, name: str, parameters: dict | None = None) -> None:
+    """Copy a notebook (and its paired .py) into ``work``, with parameters set as a reader would set them."""
+    import jupytext
+
+    source = os.path.join(ROOT, "notebooks", name.replace(".ipynb", ".py"))
+    if not parameters:
+        shutil.copy(os.path.join(ROOT, "notebooks", name), work / name)
+        shutil.copy(source, work / name.replace(".ipynb", ".py"))
+        return
+    notebook = jupytext.read(source)
+    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    for key, value in parameters.items():
+        cell.source, count = re.subn(rf"^{key} = .*$", f"{key} = {value!r}", cell.source, flags=re.M)
+        assert count == 1, f"{name}: no parameter {key}"
+    jupytext.write(notebook, str(work / name))
+    jupytext.write(notebook, str(work / name.replace(".ipynb", ".py")), fmt="py:percent")
+
+
+def _start(command: list[str], log_path, url: str, cwd=None, env=None) -> subprocess.Popen:
+    log = open(log_path, "w")
+    server = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_server(url, server)
+    except (RuntimeError, TimeoutError) as error:
+        server.kill()
+        log.flush()
+        raise RuntimeError(f"{error}; its log:\n{open(log_path).read()[-3000:]}") from None
+    return server
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}: browser test skipped (apt-get install chromium; .ci/run does)")
     pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
+    from playwright.sync_api import sync_playwright
+
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory, real_data_path):
+    """A JupyterLab server on localhost serving copies of the notebooks; yields (url of a notebook, work folder)."""
+    tmp_path = tmp_path_factory.mktemp("browser")
     work = tmp_path / "lab"
     work.mkdir()
-    shutil.copy(os.path.join(ROOT, "notebooks", NOTEBOOK), work / NOTEBOOK)
-    shutil.copy(os.path.join(ROOT, "notebooks", NOTEBOOK.replace(".ipynb", ".py")), work / NOTEBOOK.replace(".ipynb", ".py"))
+    for name in NOTEBOOKS:
+        _notebook_copy(work, name)
+    # notebook 4: its own run folder and enough epochs to interrupt one (ci profile: 1,024 images)
+    _notebook_copy(work, TRAINING_NOTEBOOK, {"RUN_DIR": str(tmp_path / "run04"), "EPOCHS": 12})
     shutil.copy(os.path.join(ROOT, "jupytext.toml"), work / "jupytext.toml")
     settings = tmp_path / "settings"
     for name, values in LAB_SETTINGS.items():
@@ -82,82 +142,94 @@ def jupyterlab(tmp_path, real_data_path):
         JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
         JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
     )
-    log = open(tmp_path / "jupyterlab.log", "w")
-    server = subprocess.Popen(
+    server = _start(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--ServerApp.port_retries=0",
          *(["--allow-root"] if os.geteuid() == 0 else [])],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+        tmp_path / "jupyterlab.log", f"http://127.0.0.1:{port}/api/status?token={token}", cwd=work, env=env)
     try:
-        try:
-            _wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}", server)
-        except (RuntimeError, TimeoutError) as error:
-            log.flush()
-            raise RuntimeError(f"{error}; its log:\n{(tmp_path / 'jupyterlab.log').read_text()[-3000:]}") from None
-        yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}", work
+        # ?reset: a fresh workspace each time, so only this notebook is open (not the previous test's too)
+        yield (lambda name: f"http://127.0.0.1:{port}/lab/tree/{name}?reset&token={token}"), work
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        _stop(server)
 
 
 def _prompts(page) -> list[str]:
     return page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
 
 
-def test_notebook_01_runs_in_jupyterlab(jupyterlab):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
+def _idle(page) -> bool:
+    return page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count() > 0
 
-    url, work = jupyterlab
+
+def _open(browser, url: str):
+    """A new page with the notebook open and its kernel idle."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=120_000)
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    try:  # a fresh JupyterLab asks which kernel to start: answer as a reader would
+        dialog.wait_for(timeout=20_000)
+        dialog.get_by_role("button", name="Select").click()
+    except PlaywrightTimeout:
+        pass
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=120_000)
+    return page
+
+
+def _run_all(page, timeout: float = 300) -> None:
+    """Run > Run All Cells, then wait until every code cell shows an execution count and the kernel is idle."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+    deadline = time.monotonic() + timeout
+    while True:
+        prompts = _prompts(page)
+        if prompts and all(re.fullmatch(r"\[\d+\]:", t.strip()) for t in prompts) and _idle(page):
+            return
+        assert time.monotonic() < deadline, f"cells still not run after {timeout:.0f} s: {prompts}"
+        page.wait_for_timeout(500)
+
+
+def _errors_and_text(page) -> tuple[int, str]:
+    outputs = "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
+    return errors, outputs
+
+
+def _wait_until(page, condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not seen within {timeout:.0f} s"
+        page.wait_for_timeout(250)
+
+
+def _image_of(cell) -> str:
+    """The data URI of the (last) image a widget output in ``cell`` shows."""
+    images = cell.locator(".widget-output img")
+    return images.last.get_attribute("src") if images.count() else ""
+
+
+def test_notebook_01_runs_in_jupyterlab(browser, jupyterlab):
+    notebook_url, work = jupyterlab
     source = work / NOTEBOOK.replace(".ipynb", ".py")
     os.utime(source, (0, 0))  # an old timestamp: saving through the pairing must rewrite it
     started = time.monotonic()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=120_000)
-            dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
-            try:  # a fresh JupyterLab asks which kernel to start: answer as a reader would
-                dialog.wait_for(timeout=20_000)
-                dialog.get_by_role("button", name="Select").click()
-            except PlaywrightTimeout:
-                pass
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=120_000)
+    page = _open(browser, notebook_url(NOTEBOOK))
+    _run_all(page)
+    page.screenshot(path=os.path.join(ARTIFACTS, "01_data_exploration_end.png"))
+    page.locator(".jp-OutputArea-output img").nth(1).scroll_into_view_if_needed()  # the sample grid
+    page.screenshot(path=os.path.join(ARTIFACTS, "01_data_exploration_samples.png"))
+    errors, outputs = _errors_and_text(page)
+    images = page.locator(".jp-OutputArea-output img").count()
 
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
-
-            deadline = time.monotonic() + 300
-            while True:  # done when every code cell shows an execution count and the kernel is idle
-                prompts = _prompts(page)
-                idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count() > 0
-                if prompts and all(re.fullmatch(r"\[\d+\]:", t.strip()) for t in prompts) and idle:
-                    break
-                assert time.monotonic() < deadline, f"cells still not run after 5 minutes: {prompts}"
-                page.wait_for_timeout(500)
-
-            os.makedirs(ARTIFACTS, exist_ok=True)
-            page.screenshot(path=os.path.join(ARTIFACTS, "01_data_exploration_end.png"))
-            page.locator(".jp-OutputArea-output img").nth(1).scroll_into_view_if_needed()  # the sample grid
-            page.screenshot(path=os.path.join(ARTIFACTS, "01_data_exploration_samples.png"))
-            outputs = "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
-            errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
-            images = page.locator(".jp-OutputArea-output img").count()
-
-            page.locator(".jp-Notebook").first.click()
-            page.keyboard.press("Control+s")  # save: jupytext writes the paired .py too
-            deadline = time.monotonic() + 30
-            while source.stat().st_mtime < 1 and time.monotonic() < deadline:
-                page.wait_for_timeout(250)
-        finally:
-            browser.close()
+    page.locator(".jp-Notebook").first.click()
+    page.keyboard.press("Control+s")  # save: jupytext writes the paired .py too
+    deadline = time.monotonic() + 30
+    while source.stat().st_mtime < 1 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    page.close()
 
     print(f"browser test: notebook 01 ran in JupyterLab in {time.monotonic() - started:.1f} s")
     assert errors == 0 and "Traceback" not in outputs, outputs[-2000:]
@@ -173,3 +245,96 @@ def test_notebook_01_runs_in_jupyterlab(jupyterlab):
         return [(c.cell_type, c.source.strip()) for c in jupytext.read(str(path)).cells]
 
     assert cells(source) == cells(work / NOTEBOOK), "the paired .py and the saved notebook differ"
+
+
+def test_augmentation_slider_redraws_the_figure(browser, jupyterlab):
+    notebook_url, _ = jupyterlab
+    page = _open(browser, notebook_url("02_augmentation_preview.ipynb"))
+    _run_all(page)
+    errors, outputs = _errors_and_text(page)
+    assert errors == 0, outputs[-2000:]
+    cell = page.locator(".jp-CodeCell", has_text="widgets.interact(")
+    slider = cell.locator(".widget-slider", has_text="rotation (deg)")
+    slider.scroll_into_view_if_needed()
+    _wait_until(page, lambda: _image_of(cell), 60, "the figure under the sliders")
+    before = _image_of(cell)
+    assert slider.locator(".widget-readout").inner_text().strip() == "15"
+    slider.locator(".noUi-handle").focus()
+    page.keyboard.press("End")  # the slider's maximum: 45 degrees
+    _wait_until(page, lambda: slider.locator(".widget-readout").inner_text().strip() == "45", 10, "rotation 45")
+    _wait_until(page, lambda: _image_of(cell) not in ("", before), 60, "a redrawn figure after moving the slider")
+    cell.scroll_into_view_if_needed()
+    page.screenshot(path=os.path.join(ARTIFACTS, "02_augmentation_sliders.png"))
+    page.close()
+
+
+def test_confusion_cell_browser_shows_the_picked_cell(browser, jupyterlab):
+    notebook_url, _ = jupyterlab
+    page = _open(browser, notebook_url("05_evaluation.ipynb"))
+    _run_all(page)
+    errors, outputs = _errors_and_text(page)
+    assert errors == 0, outputs[-2000:]
+    cell = page.locator(".jp-CodeCell", has_text="cell_picker.observe(")
+    picker = cell.locator(".widget-dropdown select")
+    picker.scroll_into_view_if_needed()
+    _wait_until(page, lambda: _image_of(cell), 60, "the first cell's images")
+    before = _image_of(cell)
+    options = [o.replace("\xa0", " ") for o in picker.locator("option").all_inner_texts()]  # widgets use nbsp
+    assert len(options) >= 10 and re.fullmatch(r"\w+ -> \w+ \(\d+\)", options[0]), options[:3]
+    picker.select_option(index=1)  # the second most frequent mistake
+    _wait_until(page, lambda: _image_of(cell) not in ("", before), 60, "the images of the picked cell")
+    cell.scroll_into_view_if_needed()
+    page.screenshot(path=os.path.join(ARTIFACTS, "05_confusion_cell_browser.png"))
+    page.close()
+
+
+def test_interrupt_in_jupyterlab_then_resume(browser, jupyterlab):
+    notebook_url, _ = jupyterlab
+    page = _open(browser, notebook_url(TRAINING_NOTEBOOK))
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+    cell = page.locator(".jp-CodeCell", has_text="training.train(RECIPE")
+    _wait_until(page, lambda: re.search(r"epoch +1/12", cell.inner_text()), 300, "the first epoch's line")
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Kernel$")).click()
+    page.locator(".lm-Menu-item[data-command='kernelmenu:interrupt']").click()
+    _wait_until(page, lambda: _idle(page) and "Training interrupted" in cell.inner_text(), 120, "the interrupt")
+    interrupted = cell.locator(".jp-OutputArea").inner_text()
+    cell.scroll_into_view_if_needed()
+    page.screenshot(path=os.path.join(ARTIFACTS, "04_interrupted.png"))
+    assert "Run the same training again to resume" in interrupted and "Traceback" not in interrupted, interrupted
+    saved = int(re.search(r"(\d+) finished epochs? saved", interrupted).group(1))
+
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")  # run this cell again, as a reader would
+    _wait_until(page, lambda: "epoch  12/12" in cell.inner_text() and _idle(page), 300, "the resumed run's end")
+    resumed = cell.locator(".jp-OutputArea").inner_text()
+    page.close()
+    assert f"Resuming from epoch {saved} of 12" in resumed, resumed
+    assert re.findall(r"epoch +(\d+)/12", resumed) == [str(e) for e in range(saved + 1, 13)], resumed
+
+
+def test_tensorboard_shows_a_runs_scalars(browser, learnable_data, tmp_path):
+    from cifar_lib.training import train
+
+    run = tmp_path / "tiny-run"
+    train("quick", learnable_data, str(run), epochs=2, batch_size=50, verbose=0)
+    port = _free_port()
+    server = _start([sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path), "--host", "127.0.0.1",
+                     "--port", str(port)], tmp_path / "tensorboard.log", f"http://127.0.0.1:{port}/data/runs")
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=10) as response:
+            runs = json.load(response)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"http://127.0.0.1:{port}/#timeseries")
+        page.locator(".card-title, .name", has_text="epoch_accuracy").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(2000)  # let the charts draw
+        page.screenshot(path=os.path.join(ARTIFACTS, "tensorboard_scalars.png"))
+        text = page.inner_text("body")
+        charts = page.locator("canvas, svg.line-chart, line-chart").count()
+        page.close()
+    finally:
+        _stop(server)
+    assert sorted(runs) == ["tiny-run/tensorboard/test", "tiny-run/tensorboard/train"], runs
+    assert charts > 0, "no chart drawn"
+    for tag in ("epoch_accuracy", "epoch_loss", "epoch_learning_rate", "epoch_seconds"):
+        assert tag in text, (tag, text[:3000])

@@ -117,7 +117,7 @@ def test_fresh_start_discards_a_damaged_run(learnable_data, tmp_path, monkeypatc
 
 
 def test_interrupt_message_says_how_to_resume():
-    error = TrainingInterrupted("Training interrupted during epoch 3 of 8; epochs 1-2 are saved in r/checkpoint.")
+    error = TrainingInterrupted("Training interrupted during epoch 3 of 8; 2 finished epochs saved in r/checkpoint.")
     assert isinstance(error, KeyboardInterrupt)  # `except Exception` never swallows it
     assert error._render_traceback_() == [str(error)]  # IPython shows this line instead of a traceback
 

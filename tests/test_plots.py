@@ -30,7 +30,10 @@ def test_training_curves(tmp_path):
     history.to_csv(csv, index=False)
     fig = plots.plot_training_curves(str(csv), save_to=tmp_path / "sub" / "curves.png")
     assert len(fig.axes) == 2 and all(len(ax.lines) == 2 for ax in fig.axes)
+    assert fig.axes[1].get_legend_handles_labels()[1] == ["training", "validation"]
     assert _saved(tmp_path / "sub" / "curves.png")
+    renamed = history.rename(columns={"val_loss": "test_loss", "val_accuracy": "test_accuracy"})
+    assert plots.plot_training_curves(renamed).axes[1].get_legend_handles_labels()[1] == ["training", "test"]
 
 
 def test_class_balance(tmp_path):

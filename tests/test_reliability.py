@@ -99,7 +99,7 @@ def test_pipeline_unknown_parameter_fails_before_running(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("recipe, overrides", [
     ("baseline", {"batch_size": 32}),
-    ("fast", {"batch_size": 50}),  # XLA-compiled: op determinism is off, XLA on a CPU is repeatable
+    ("fast", {"batch_size": 50}),
 ])
 def test_same_seed_gives_the_same_first_epoch(recipe, overrides, tmp_path):
     from cifar_lib.data import CLASS_NAMES, CifarData
@@ -108,6 +108,7 @@ def test_same_seed_gives_the_same_first_epoch(recipe, overrides, tmp_path):
     data = CifarData(random_images(300, 7), np.arange(300) % 10, random_images(60, 8), np.arange(60) % 10,
                      tuple(CLASS_NAMES), "synthetic")
     runs = [train(recipe, data, str(tmp_path / f"run{i}"), epochs=1, seed=3, verbose=0, **overrides) for i in (1, 2)]
-    columns = ["loss", "accuracy", "val_loss", "val_accuracy"]
+    columns = [c for c in runs[0].history.columns if c.endswith(("loss", "accuracy"))]  # val_* or test_*
+    assert len(columns) == 4
     first, second = (r.history[columns].to_numpy() for r in runs)
     np.testing.assert_array_equal(first, second)

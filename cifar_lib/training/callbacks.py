@@ -24,19 +24,28 @@ def _atomic_write_text(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
+def monitored_columns(monitored: str) -> tuple[str, str]:
+    """History columns of the monitored set: ``val_loss``/``val_accuracy`` for a validation split,
+    ``test_loss``/``test_accuracy`` when the test set is monitored (Keras logs both as ``val_*``)."""
+    prefix = "val" if monitored == "validation" else monitored
+    return f"{prefix}_loss", f"{prefix}_accuracy"
+
+
 class RunRecorder(keras.callbacks.Callback):
     """Times each epoch, appends a history row, and checkpoints weights + optimizer for resume.
 
     Each epoch end writes a checkpoint (see ``checkpoints``: a run killed at any moment resumes
     from the last epoch whose state is complete), then ``history.csv``, which always has one
-    row per finished epoch.
+    row per finished epoch. Keras' ``val_*`` numbers are recorded under the monitored set's name
+    (see ``monitored_columns``).
     """
 
-    def __init__(self, out_dir: str, config: dict, history: list[dict] | None = None):
+    def __init__(self, out_dir: str, config: dict, history: list[dict] | None = None, monitored: str = "validation"):
         super().__init__()
         self.out_dir = out_dir
         self.config = config
         self.rows: list[dict] = list(history or [])
+        self.columns = dict(zip(("val_loss", "val_accuracy"), monitored_columns(monitored)))
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
@@ -52,7 +61,7 @@ class RunRecorder(keras.callbacks.Callback):
         logs = dict(logs or {})  # a NaN loss never gets here: BatchNaNGuard stops at the first bad batch
         seconds = time.perf_counter() - self._start
         row = {"epoch": epoch + 1}
-        row.update({k: float(v) for k, v in logs.items() if k != "learning_rate"})
+        row.update({self.columns.get(k, k): float(v) for k, v in logs.items() if k != "learning_rate"})
         row["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         row["seconds"] = round(seconds, 3)
         row["train_seconds"] = round(seconds - self._eval_seconds, 3)
@@ -109,7 +118,7 @@ class TensorBoardLog(keras.callbacks.Callback):
         scalars = {
             "train": {"epoch_loss": row.get("loss"), "epoch_accuracy": row.get("accuracy"),
                       "epoch_learning_rate": row.get("learning_rate"), "epoch_seconds": row.get("train_seconds")},
-            self.monitored: {"epoch_loss": row.get("val_loss"), "epoch_accuracy": row.get("val_accuracy")},
+            self.monitored: dict(zip(("epoch_loss", "epoch_accuracy"), map(row.get, monitored_columns(self.monitored)))),
         }
         for run, values in scalars.items():
             with self._writers[run].as_default(step=int(row["epoch"])):
@@ -215,5 +224,5 @@ class EpochLine(keras.callbacks.Callback):
         row = self.recorder.rows[-1]
         print(f"epoch {row['epoch']:>3}/{self.epochs}  loss {row.get('loss', float('nan')):.4f}  "
               f"accuracy {row.get('accuracy', float('nan')):.4f}  "
-              f"{self.monitored} accuracy {row.get('val_accuracy', float('nan')):.4f}  "
+              f"{self.monitored} accuracy {row.get(monitored_columns(self.monitored)[1], float('nan')):.4f}  "
               f"{row['train_seconds']:.1f} s training, {row['seconds']:.1f} s with evaluation", flush=True)

@@ -4,7 +4,8 @@ out_dir/
   model.keras       final model (self-contained: feed it 0..255 pixels)
   best.keras        best epoch by validation accuracy (recipes with a validation split only:
                     the quick and fast recipes monitor the test set, which must not choose a model)
-  history.csv       one row per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate, seconds
+  history.csv       one row per epoch: loss, accuracy, val_loss and val_accuracy (test_loss and test_accuracy
+                    when the test set is monitored), learning_rate, seconds
   run.json          recipe, overrides, seed, versions, device, wall time, final metrics
   checkpoint/       resume state of the newest two epochs (see ``checkpoints``), kept until the run finishes
   tensorboard/      per-epoch scalars: train/ and validation/ (or test/); ``tensorboard --logdir runs/``
@@ -153,7 +154,8 @@ def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, s
             done = len(recorder.rows)
             raise TrainingInterrupted(
                 f"Training interrupted during epoch {done + 1} of {recipe.epochs}; "
-                + (f"epochs 1-{done} are saved in {checkpoints.folder(out_dir)}. " if done else "no epoch had finished. ")
+                + (f"{done} finished epoch{'s' if done > 1 else ''} saved in {checkpoints.folder(out_dir)}. "
+                   if done else "no epoch had finished. ")
                 + "Run the same training again to resume."
             ) from None
     sizes = {"val_source": val_source, "n_train": len(x_train), "n_val": len(x_val)}
@@ -268,8 +270,8 @@ def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, steps_
         callbacks.append(cb.GateSchedule(recipe.whiten_bias_epochs))
     if recipe.ema_start_epoch is not None:
         callbacks.append(cb.Lookahead(steps_per_epoch * recipe.epochs, recipe.ema_start_epoch, recipe.ema_every))
-    recorder = cb.RunRecorder(out_dir, config, history)
     monitored = "validation" if recipe.val_fraction > 0 else "test"
+    recorder = cb.RunRecorder(out_dir, config, history, monitored)
     callbacks += [recorder, cb.TensorBoardLog(os.path.join(out_dir, TENSORBOARD_DIR), recorder, monitored)]
     if recipe.val_fraction > 0:  # keep the best epoch by validation accuracy; never select on the test set
         best = keras.callbacks.ModelCheckpoint(
@@ -295,8 +297,9 @@ def _finish(model: keras.Model, rows: list[dict], out_dir: str, config: dict, re
         "seed": recipe.seed,
         **sizes,
         "epochs": len(rows),
-        "final": {k: last.get(k) for k in ("loss", "accuracy", "val_loss", "val_accuracy")},
-        "best_val_accuracy": max((r.get("val_accuracy", 0.0) for r in rows), default=None),
+        "final": {k: last.get(k) for k in ("loss", "accuracy", *cb.monitored_columns(sizes["val_source"]))},
+        **({"best_val_accuracy": max((r.get("val_accuracy", 0.0) for r in rows), default=None)}
+           if sizes["val_source"] == "validation" else {}),
         "train_seconds": round(sum(r.get("train_seconds", 0.0) for r in rows), 1),
         "wall_seconds": round(sum(r.get("seconds", 0.0) for r in rows), 1),
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
