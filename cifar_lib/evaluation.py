@@ -8,6 +8,8 @@ log-probabilities for a softmax model: the same thing up to a per-image constant
 
 from __future__ import annotations
 
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -21,7 +23,13 @@ def load_model(path: str) -> keras.Model:
     """Load a saved model (``.keras``) for inference, without its optimizer (custom layers come from cifar_lib.models)."""
     import cifar_lib.models  # noqa: F401  (registers Whitening, DiracInit)
 
-    return keras.models.load_model(path, compile=False)
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such model file")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as exc:  # noqa: BLE001 - a truncated zip, a foreign file, a missing custom layer...
+        raise ValueError(f"{path}: not a readable Keras model ({type(exc).__name__}: {exc})") from None
 
 
 def translate(images: tf.Tensor, dy: int, dx: int) -> tf.Tensor:
@@ -66,6 +74,15 @@ def predict(model: keras.Model, images: np.ndarray, tta: str = "none", batch_siz
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, tta: str = "none", batch_size: int = 500) -> dict:
     """Accuracy (and the predictions behind it) of ``model`` on labelled images."""
+    images, labels = np.asarray(images), np.asarray(labels)
+    if tta not in TTA_LEVELS:
+        raise ValueError(f"unknown tta level {tta!r}; choose one of {TTA_LEVELS}")
+    if images.ndim != 4 or images.shape[1:] != (32, 32, 3):
+        raise ValueError(f"images must have shape (N, 32, 32, 3), got {images.shape}")
+    if labels.shape != (len(images),):
+        raise ValueError(f"{len(images)} images but labels of shape {labels.shape}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     probabilities = predict(model, images, tta=tta, batch_size=batch_size)
     predicted = probabilities.argmax(axis=1)
     return {

@@ -42,3 +42,15 @@ def tensorboard_steps(run_dir) -> dict[str, list[int]]:
         for tag in events.Tags()["tensors"]:
             found[f"{run}/{tag}"] = [e.step for e in events.Tensors(tag)]
     return found
+
+
+def stop_after(epochs: int):
+    """A Keras callback that interrupts training (as Ctrl+C would) once ``epochs`` epochs are finished and saved."""
+    import keras
+
+    class StopAfter(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch + 1 == epochs:
+                raise KeyboardInterrupt
+
+    return StopAfter()

@@ -11,33 +11,22 @@ import sys
 import time
 
 import keras
+import numpy as np
 import pytest
 
 from cifar_lib.cli import main
-from fakes import tensorboard_steps
+from fakes import stop_after, tensorboard_steps
 from cifar_lib.training import (CheckpointCorrupted, CheckpointWriteError, RunFolderBusy, TrainingInterrupted,
                                 checkpoints, runlock, train)
 
 TINY = {"epochs": 3, "batch_size": 50, "verbose": 0}
 
 
-class _StopAfter(keras.callbacks.Callback):
-    """Interrupts training (as Ctrl+C would) once ``epochs`` epochs are finished and saved."""
-
-    def __init__(self, epochs):
-        super().__init__()
-        self.epochs = epochs
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 == self.epochs:
-            raise KeyboardInterrupt
-
-
 def _interrupted_run(data, out, monkeypatch, after=2):
     from cifar_lib.training import engine
 
     original = engine._callbacks
-    monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [_StopAfter(after)])
+    monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [stop_after(after)])
     with pytest.raises(TrainingInterrupted):
         train("fast", data, out, **TINY)
     monkeypatch.setattr(engine, "_callbacks", original)
@@ -164,6 +153,8 @@ def test_two_train_commands_on_one_folder(tiny_image_tree, tmp_path):
     assert f"error: {out} is in use by another run (process {first.pid}" in second.stderr
     assert "Traceback" not in second.stderr
     assert first.returncode == 0, first_output
+    epoch_lines = [line for line in first_output.splitlines() if line.startswith("epoch ")]
+    assert len(epoch_lines) == 3 and "\x1b" not in first_output  # a pipe gets one line per epoch, no progress bar
     history = (out / "history.csv").read_text().splitlines()
     assert history[0].startswith("epoch,") and [line.split(",")[0] for line in history[1:]] == ["1", "2", "3"]
 
@@ -204,3 +195,28 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tiny_image_tree, tmp_
     assert f"Resuming from epoch {saved} of 40" in resumed.stdout
     assert [line.split(",")[0] for line in (out / "history.csv").read_text().splitlines()[1:]] == [
         str(e) for e in range(1, 41)]
+
+
+def test_a_damaged_model_file_names_itself(tmp_path, tiny_archive, capsys):
+    damaged = tmp_path / "model.keras"
+    damaged.write_bytes(b"PK\x03\x04 this zip was cut off")
+    assert main(["evaluate", "--model", str(damaged), "--data", str(tiny_archive)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {damaged}: not a readable Keras model") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("images, labels, tta, message", [
+    (np.zeros((4, 32, 32, 3)), np.zeros(4), "six", "unknown tta level 'six'"),
+    (np.zeros((4, 28, 28)), np.zeros(4), "none", "images must have shape (N, 32, 32, 3)"),
+    (np.zeros((4, 32, 32, 3)), np.zeros(3), "none", "4 images but labels of shape (3,)"),
+])
+def test_evaluate_checks_its_arguments_first(images, labels, tta, message):
+    from cifar_lib.evaluation import evaluate
+
+    class NeverCalled:
+        def __call__(self, *args, **kwargs):
+            raise AssertionError("the model ran before the arguments were checked")
+
+    with pytest.raises(ValueError) as error:
+        evaluate(NeverCalled(), images, labels, tta=tta)
+    assert message in str(error.value)

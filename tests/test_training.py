@@ -10,7 +10,7 @@ import pytest
 import keras
 
 from cifar_lib.training import FAST, BASELINE, TrainingDiverged, TrainingInterrupted, checkpoints, get_recipe, train
-from fakes import tensorboard_steps
+from fakes import stop_after, tensorboard_steps
 from cifar_lib.training.schedules import PiecewiseLinear, adam_time_decay
 
 ARTIFACTS = {"model.keras", "best.keras", "history.csv", "run.json"}
@@ -80,25 +80,13 @@ def test_finished_run_is_loaded_not_retrained(learnable_data, tmp_path, capsys):
         train("fast", learnable_data, out, verbose=0, epochs=3, batch_size=50)
 
 
-class _Interrupt(keras.callbacks.Callback):
-    """Simulates a kill after ``epochs`` finished epochs (the state of those epochs is on disk)."""
-
-    def __init__(self, epochs):
-        super().__init__()
-        self.epochs = epochs
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 == self.epochs:
-            raise KeyboardInterrupt
-
-
 @pytest.mark.slow
 def test_interrupted_run_resumes_at_the_right_epoch(learnable_data, tmp_path, monkeypatch, capsys):
     out = str(tmp_path / "run")
     from cifar_lib.training import engine
 
     original = engine._callbacks
-    monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [_Interrupt(2)])
+    monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [stop_after(2)])
     with pytest.raises(TrainingInterrupted, match="interrupted during epoch 3 of 3; 2 finished epochs saved in"):
         train("fast", learnable_data, out, verbose=0, epochs=3, batch_size=50)
     newest = checkpoints.find(out)[0]
@@ -117,7 +105,7 @@ def test_resumed_run_matches_an_uninterrupted_one(learnable_data, tmp_path, monk
 
     straight = train("fast", learnable_data, str(tmp_path / "a"), verbose=0, epochs=2, batch_size=50)
     original = engine._callbacks
-    monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [_Interrupt(1)])
+    monkeypatch.setattr(engine, "_callbacks", lambda *a: original(*a) + [stop_after(1)])
     with pytest.raises(KeyboardInterrupt):
         train("fast", learnable_data, str(tmp_path / "b"), verbose=0, epochs=2, batch_size=50)
     monkeypatch.setattr(engine, "_callbacks", original)
