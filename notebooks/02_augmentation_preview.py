@@ -92,12 +92,13 @@ redraw()
 # %% tags=[]
 import ipywidgets as widgets
 
+wide = {"description_width": "initial"}  # show the whole label
 widgets.interact(
     redraw,
-    rotation=widgets.IntSlider(value=15, min=0, max=45, step=5, description="rotation (deg)"),
-    shift=widgets.FloatSlider(value=0.1, min=0.0, max=0.3, step=0.05, description="shift"),
-    flip=widgets.Checkbox(value=True, description="random flip"),
-    pad=widgets.IntSlider(value=0, min=0, max=6, step=1, description="crop pad (px)"),
+    rotation=widgets.IntSlider(value=15, min=0, max=45, step=5, description="rotation (deg)", style=wide),
+    shift=widgets.FloatSlider(value=0.1, min=0.0, max=0.3, step=0.05, description="shift", style=wide),
+    flip=widgets.Checkbox(value=True, description="random flip", style=wide),
+    pad=widgets.IntSlider(value=0, min=0, max=6, step=1, description="crop pad (px)", style=wide),
 );
 
 # %% [markdown] tags=[]

@@ -298,8 +298,12 @@ for name, r in published.items():
 #
 #    <details><summary>Solution</summary>
 #
-#    The second run prints "Resuming from epoch 1 of ..." and continues after the last finished
-#    epoch, with the same data order; `history.csv` has one row per epoch and no duplicates.
+#    The interrupted cell ends with one line instead of a traceback: "Training interrupted
+#    during epoch 2 of 8; 1 finished epoch saved in .../checkpoint. Run the same training again
+#    to resume." The second run prints "Resuming from epoch 1 of 8" and continues after the
+#    last finished epoch, with the same data order; `history.csv` has one row per epoch and no
+#    duplicates, and so do the TensorBoard logs. (While the first run is still training, the
+#    same cell in a second notebook is refused: the folder is in use.)
 #    </details>
 #
 # **Next:** notebook 5 measures the trained model on the test set and looks at its mistakes.
