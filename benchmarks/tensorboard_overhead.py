@@ -5,7 +5,7 @@
 Trains the recipe into a scratch run folder with the ``TensorBoardLog`` callback's methods
 timed, and prints, per epoch, the epoch's training seconds, the seconds spent writing the
 TensorBoard scalars, and their ratio; plus the one-off cost at the start of ``fit`` (creating
-the writers and rewriting the saved history, which a resumed run does). Direct timing, not an
+the writers, rewriting the saved history, which a resumed run does, and writing the graph). Direct timing, not an
 A/B of two runs: one epoch's run-to-run noise (about 1%) would hide a cost of milliseconds.
 """
 
@@ -53,7 +53,7 @@ def main() -> None:
         rows.append({"epoch": int(row["epoch"]), "train_seconds": row["train_seconds"],
                      "tensorboard_ms": round(logging_s * 1000, 2), "share": share})
         print(f"{int(row['epoch']):>5}  {row['train_seconds']:>10.1f}  {logging_s * 1000:>14.2f}  {share:.4%}")
-    print(f"start of fit (writers created, history rewritten): {spent['on_train_begin'][0] * 1000:.1f} ms once")
+    print(f"start of fit (writers created, history rewritten, graph written): {spent['on_train_begin'][0] * 1000:.1f} ms once")
     print(json.dumps({"recipe": args.recipe, "epochs": rows, "start_ms": round(spent["on_train_begin"][0] * 1000, 1)}))
 
 

@@ -201,7 +201,8 @@ plt.show()
 #
 # Every run also writes its per-epoch numbers for TensorBoard, TensorFlow's dashboard, into
 # `RUN_DIR/tensorboard/`: loss, accuracy, learning rate and seconds under `train`, loss and
-# accuracy under `test` (or `validation` for the baseline recipe). They come from the same
+# accuracy under `test` (or `validation` for the baseline recipe), and the network's graph
+# (the Graphs tab). They come from the same
 # history rows, and a resumed run rewrites them from its saved history, so every epoch is there
 # exactly once. Run in JupyterLab, the next cell opens TensorBoard inside the notebook; it is
 # what the two magics `%load_ext tensorboard` and `%tensorboard --logdir <RUN_DIR>` do. To

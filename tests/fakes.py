@@ -31,7 +31,8 @@ def write_batches(folder, images, labels, test_images, test_labels) -> None:
 
 
 def tensorboard_steps(run_dir) -> dict[str, list[int]]:
-    """{"<run>/<tag>": [steps...]} of the scalars in ``run_dir/tensorboard`` (every event file read)."""
+    """{"<run>/<tag>": [steps...]} of the scalars in ``run_dir/tensorboard`` (every event file read),
+    plus {"<run>/graph": [number of ops]} where a graph was written."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     logdir = os.path.join(run_dir, "tensorboard")
@@ -41,6 +42,8 @@ def tensorboard_steps(run_dir) -> dict[str, list[int]]:
         events.Reload()
         for tag in events.Tags()["tensors"]:
             found[f"{run}/{tag}"] = [e.step for e in events.Tensors(tag)]
+        if events.Tags()["graph"]:
+            found[f"{run}/graph"] = [len(events.Graph().node)]  # how many ops the graph holds
     return found
 
 

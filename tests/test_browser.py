@@ -324,6 +324,8 @@ def test_tensorboard_shows_a_runs_scalars(browser, learnable_data, tmp_path):
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=10) as response:
             runs = json.load(response)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/plugins_listing", timeout=10) as response:
+            plugins = json.load(response)  # which dashboards have data: scalars, and the model's graph
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"http://127.0.0.1:{port}/#timeseries")
         page.locator(".card-title, .name", has_text="epoch_accuracy").first.wait_for(timeout=60_000)
@@ -336,5 +338,6 @@ def test_tensorboard_shows_a_runs_scalars(browser, learnable_data, tmp_path):
         _stop(server)
     assert sorted(runs) == ["tiny-run/tensorboard/test", "tiny-run/tensorboard/train"], runs
     assert charts > 0, "no chart drawn"
+    assert plugins["scalars"]["enabled"] and plugins["graphs"]["enabled"], plugins
     for tag in ("epoch_accuracy", "epoch_loss", "epoch_learning_rate", "epoch_seconds"):
         assert tag in text, (tag, text[:3000])

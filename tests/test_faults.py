@@ -75,9 +75,11 @@ def test_a_corrupted_checkpoint_is_reported_with_the_choices(learnable_data, tmp
     assert list(result.history["epoch"]) == [1, 2, 3]
     # epoch 2 had been logged before the damage; TensorBoard still shows each epoch once
     steps = tensorboard_steps(out)
+    graph = steps.pop("train/graph")
     assert set(steps) == {"train/epoch_loss", "train/epoch_accuracy", "train/epoch_learning_rate",
                           "train/epoch_seconds", "test/epoch_loss", "test/epoch_accuracy"}
     assert all(s == [1, 2, 3] for s in steps.values()), steps
+    assert graph[0] > 20, "the model's graph is there once, with its ops"
 
 
 def test_an_unreadable_state_file_names_itself(tmp_path):

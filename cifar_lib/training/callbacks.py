@@ -83,7 +83,8 @@ def write_history(out_dir: str, rows: list[dict]) -> str:
 class TensorBoardLog(keras.callbacks.Callback):
     """Per-epoch scalars for TensorBoard, from the run's history rows (the numbers of history.csv).
 
-    ``logdir/train``: loss, accuracy, learning rate and seconds per epoch; ``logdir/<monitored>``
+    ``logdir/train``: loss, accuracy, learning rate and seconds per epoch, and the model's graph;
+    ``logdir/<monitored>``
     ("validation" or "test"): loss and accuracy. The step is the epoch number (1, 2, ...). At
     the start of every ``fit`` the logs are rewritten from the saved history, so after an
     interrupted and resumed run each epoch appears exactly once. Put it after the RunRecorder.
@@ -104,6 +105,15 @@ class TensorBoardLog(keras.callbacks.Callback):
                          for run in ("train", self.monitored)}
         for row in self.recorder.rows:
             self._write(row)
+        self._write_graph(tf)
+
+    def _write_graph(self, tf) -> None:
+        """The model's inference graph for TensorBoard's Graphs tab (tracing it takes well under a second)."""
+        forward = tf.function(lambda images: self.model(images, training=False))
+        graph = forward.get_concrete_function(tf.TensorSpec([None, *self.model.input_shape[1:]], tf.float32)).graph
+        with self._writers["train"].as_default():
+            tf.summary.graph(graph)
+        self._writers["train"].flush()
 
     def on_epoch_end(self, epoch, logs=None):
         self._write(self.recorder.rows[-1])
