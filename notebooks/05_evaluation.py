@@ -200,6 +200,10 @@ def show_cell(cell, page=0):
 
 show_cell(cells[0][1])
 
+# %% [markdown] tags=[]
+# Now pick any cell; the slider pages through it (run without a reader, as on GitHub, the
+# notebook shows only the figure above):
+
 # %% tags=[]
 import ipywidgets as widgets
 
