@@ -24,7 +24,7 @@ def _train(args: argparse.Namespace) -> int:
     info = result.run_info
     accuracy = info["final"][monitored_columns(info["val_source"])[1]]
     print(f"done: {info['epochs']} epochs, {info['val_source']} accuracy "
-          f"{accuracy:.4f}, training {result.run_info['train_seconds']:.0f} s; artifacts in {args.out}")
+          f"{accuracy:.4f}, training {info['train_seconds']:.0f} s; artifacts in {args.out}")
     return 0
 
 

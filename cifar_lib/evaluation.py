@@ -40,10 +40,14 @@ def translate(images: tf.Tensor, dy: int, dx: int) -> tf.Tensor:
     return padded[:, pad - dy : pad - dy + h, pad - dx : pad - dx + w, :]
 
 
-def tta_views(images: tf.Tensor, tta: str = "none") -> list[tuple[tf.Tensor, float]]:
-    """The (view, weight) pairs that level ``tta`` averages; weights sum to 1."""
+def _check_tta(tta: str) -> None:
     if tta not in TTA_LEVELS:
         raise ValueError(f"unknown tta level {tta!r}; choose one of {TTA_LEVELS}")
+
+
+def tta_views(images: tf.Tensor, tta: str = "none") -> list[tuple[tf.Tensor, float]]:
+    """The (view, weight) pairs that level ``tta`` averages; weights sum to 1."""
+    _check_tta(tta)
     if tta == "none":
         return [(images, 1.0)]
     views = [(images, 0.5), (mirror(images), 0.5)]
@@ -75,8 +79,7 @@ def predict(model: keras.Model, images: np.ndarray, tta: str = "none", batch_siz
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, tta: str = "none", batch_size: int = 500) -> dict:
     """Accuracy (and the predictions behind it) of ``model`` on labelled images."""
     images, labels = np.asarray(images), np.asarray(labels)
-    if tta not in TTA_LEVELS:
-        raise ValueError(f"unknown tta level {tta!r}; choose one of {TTA_LEVELS}")
+    _check_tta(tta)
     if images.ndim != 4 or images.shape[1:] != (32, 32, 3):
         raise ValueError(f"images must have shape (N, 32, 32, 3), got {images.shape}")
     if labels.shape != (len(images),):

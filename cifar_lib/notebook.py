@@ -13,7 +13,6 @@ import dataclasses
 import inspect
 import os
 import platform
-import shutil
 import textwrap
 from pathlib import Path
 from typing import Callable
@@ -43,7 +42,6 @@ PROFILES: dict[str, Profile] = {
     "full": Profile("full", None, None, None, None, fresh_run=False),
     "ci": Profile("ci", 1024, 500, 1, 256, fresh_run=True),
 }
-RUN_FILES = ("model.keras", "best.keras", "history.csv", "run.json")
 
 
 def profile_name(profile: str | None = None) -> str:
@@ -97,7 +95,7 @@ class Lesson:
 
         ``settings``: the notebook's own knobs (epochs, batch_size, subset, ...); None means "the default".
         """
-        from cifar_lib.training import resolve_recipe
+        from cifar_lib.training import clear_run, resolve_recipe
 
         overrides = {k: v for k, v in settings.items() if v is not None}
         if self.profile.epochs is not None:
@@ -106,10 +104,7 @@ class Lesson:
             overrides.setdefault("batch_size", self.profile.batch_size)
         resolve_recipe(recipe, **overrides)  # a bad name or value fails here, before any data is loaded
         if self.profile.fresh_run:
-            for name in RUN_FILES:
-                (self.run_dir / name).unlink(missing_ok=True)
-            for folder in ("checkpoint", "tensorboard"):
-                shutil.rmtree(self.run_dir / folder, ignore_errors=True)
+            clear_run(self.run_dir)
         return overrides
 
     def tensorboard(self, logdir: "str | Path") -> None:

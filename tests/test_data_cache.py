@@ -90,3 +90,12 @@ def test_cache_with_wrong_arrays_is_never_served(tiny_image_tree, isolated_cache
     second = load_cifar10(tiny_image_tree)
     assert "25 train images cached, the source has 30" in capsys.readouterr().out
     assert len(second.x_train) == len(first.x_train) == 30
+
+
+def test_the_fingerprint_walk_counts_what_the_listing_holds(tiny_image_tree):
+    (tiny_image_tree / "train" / "cat" / ".DS_Store").write_bytes(b"finder litter")  # hidden: not an image
+    (tiny_image_tree / "train" / ".ipynb_checkpoints").mkdir()
+    Image.new("RGB", (32, 32)).save(tiny_image_tree / "train" / ".ipynb_checkpoints" / "x.png")
+    _, counts = sources.fingerprint("tree", str(tiny_image_tree))
+    listing = sources.tree_files(str(tiny_image_tree))
+    assert counts == {split: len(files) for split, files in listing.items()} == {"train": 30, "test": 10}

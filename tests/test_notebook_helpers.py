@@ -65,9 +65,11 @@ def test_ci_training_overrides_shrink_and_clear_the_run(tmp_path, monkeypatch):
     lesson = notebook.setup("ci", run_dir=tmp_path / "run", verbose=False)
     (lesson.run_dir / "run.json").write_text("{}")
     (lesson.run_dir / "checkpoint").mkdir()
+    (lesson.run_dir / "tensorboard").mkdir()
     overrides = lesson.training_overrides("quick", epochs=None, subset=None, batch_size=None)
     assert overrides == {"epochs": 1, "batch_size": 256}
     assert not (lesson.run_dir / "run.json").exists() and not (lesson.run_dir / "checkpoint").exists()
+    assert not (lesson.run_dir / "tensorboard").exists()
     with pytest.raises(ValueError, match="epochs must be a positive integer"):
         lesson.training_overrides("quick", epochs=-1)
     with pytest.raises(ValueError, match="unknown recipe 'turbo'"):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import tempfile
 
@@ -20,8 +19,6 @@ from cifar_lib.config import cache_dir
 
 FORMAT_VERSION = 1
 KEYS = ("x_train", "y_train", "x_test", "y_test")
-
-log = logging.getLogger(__name__)
 
 
 def cache_path(source_path: str, fingerprint: list | str) -> str:
@@ -48,9 +45,7 @@ def load(path: str, expected_counts: dict[str, int]) -> dict[str, np.ndarray] | 
         problem = f"unreadable ({type(exc).__name__}: {exc})"
     if problem is None:
         return arrays
-    message = f"decode cache {path} is {problem}: deleting it and decoding the data again"
-    log.warning(message)
-    print(message)
+    print(f"decode cache {path} is {problem}: deleting it and decoding the data again")
     try:
         os.remove(path)
     except OSError:

@@ -36,9 +36,9 @@ def load_cifar10(source: str | os.PathLike | None = None, *, allow_partial: bool
     if path is None:
         return _download()
     layout, read_path = sources.detect_layout(path)
-    fingerprint = [layout, allow_partial, sources.fingerprint(layout, read_path)]
-    cached_file = cache.cache_path(read_path, fingerprint)
-    arrays = cache.load(cached_file, _expected_counts(layout, read_path, allow_partial)) if use_cache else None
+    digest, counts = sources.fingerprint(layout, read_path)  # counts: images per split of a tree ({} otherwise)
+    cached_file = cache.cache_path(read_path, [layout, allow_partial, digest])
+    arrays = cache.load(cached_file, counts) if use_cache else None
     if arrays is None:
         if layout == "tree":
             splits = sources.read_tree(read_path, allow_partial)
@@ -50,15 +50,6 @@ def load_cifar10(source: str | os.PathLike | None = None, *, allow_partial: bool
     else:
         log.info("loaded %s from cache %s", read_path, cached_file)
     return CifarData(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], CLASS_NAMES, read_path)
-
-
-def _expected_counts(layout: str, path: str, allow_partial: bool) -> dict[str, int]:
-    """Images per split that a tree holds (its listing, no decoding); an archive's counts are in its
-    fingerprint already (its size and modification time), so none are checked for it."""
-    if layout != "tree":
-        return {}
-    listing = sources.tree_files(path, allow_partial)
-    return {split: len(listing.get(split, [])) for split in sources.SPLITS}
 
 
 def _download() -> CifarData:

@@ -181,30 +181,37 @@ def read_tree(root: str, allow_partial: bool = False) -> Splits:
     return out
 
 
-def fingerprint(layout: str, path: str) -> str:
-    """A digest of what identifies the source's content cheaply: names, sizes and modification times.
+def fingerprint(layout: str, path: str) -> tuple[str, dict[str, int]]:
+    """A digest of what identifies the source's content cheaply (names, sizes and modification
+    times), and, for an image tree, how many images each split holds as ``tree_files`` counts them
+    (visible files in visible class folders); an archive gives no counts.
 
-    For folders every file is stat-ed (about 0.3 s for 55,000 files), so adding, removing or
-    overwriting any image invalidates the cache.
+    For folders every file is stat-ed (about 0.2 s for 55,000 files), so adding, removing or
+    overwriting any image invalidates the cache; the counts come from the same walk.
     """
     digest = hashlib.sha1()
+    counts = dict.fromkeys(SPLITS, 0) if layout == "tree" else {}
 
     def visit(folder: str, rel: str) -> None:
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
+        parts = rel.split("/")[:-1]  # "train/cat/" -> ["train", "cat"]
+        in_class_folder = len(parts) == 2 and parts[0] in counts and not any(p.startswith(".") for p in parts)
         for entry in entries:
             if entry.is_dir():
                 visit(entry.path, f"{rel}{entry.name}/")
             else:
                 st = entry.stat()
                 digest.update(f"{rel}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                if in_class_folder and not entry.name.startswith("."):
+                    counts[parts[0]] += 1
 
     if layout == "archive":
         st = os.stat(path)
         digest.update(f"{os.path.basename(path)}\0{st.st_size}\0{st.st_mtime_ns}".encode())
     else:
         visit(path, "")
-    return digest.hexdigest()
+    return digest.hexdigest(), counts
 
 
 READERS = {"archive": read_archive, "batches": read_batches_dir}

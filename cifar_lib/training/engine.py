@@ -14,11 +14,12 @@ out_dir/
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
-import logging
 import os
+import shutil
 import sys
 
 import keras
@@ -38,9 +39,9 @@ from cifar_lib.training.runinfo import device_info, git_commit, package_versions
 from cifar_lib.training.schedules import PiecewiseLinear, adam_time_decay
 from cifar_lib.training.streams import fast_train_stream, plain_stream, baseline_train_stream
 
-log = logging.getLogger(__name__)
 
 RUN_JSON = "run.json"
+FINAL_MODEL = "model.keras"
 BEST_MODEL = "best.keras"
 WHITENING_SAMPLES = 5000
 EVAL_BATCH = 500
@@ -124,7 +125,6 @@ def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, s
     if checkpoint is not None:
         _load_checkpoint_weights(checkpoint, model, out_dir)
         start_epoch, history = state["epochs_done"], state["history"]
-        log.warning("resuming %s from epoch %d of %d", out_dir, start_epoch, recipe.epochs)
         print(f"Resuming from epoch {start_epoch} of {recipe.epochs} (state in {checkpoint.json_path})")
     elif recipe.model == "fast":
         sample = whitening_sample(x_train, WHITENING_SAMPLES, recipe.seed)
@@ -133,7 +133,7 @@ def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, s
     y_train_1h, y_val_1h = one_hot(y_train), one_hot(y_val)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    callbacks = _callbacks(recipe, out_dir, config, history, steps_per_epoch, val_source if verbose == 2 else None)
+    callbacks = _callbacks(recipe, out_dir, config, history, steps_per_epoch, val_source, verbose == 2)
     if recipe.augmentation == "fast":
         train_ds = fast_train_stream(x_train, y_train_1h, recipe.batch_size, start_epoch, recipe.epochs, recipe.seed)
     elif recipe.augmentation == "baseline":
@@ -204,6 +204,20 @@ def _choices(found: list[checkpoints.Checkpoint]) -> str:
     return f"No earlier checkpoint is kept: {fresh}"
 
 
+def clear_run(out_dir: "str | os.PathLike") -> None:
+    """Delete what runs left in ``out_dir`` (models, history, run.json, TensorBoard logs, resume
+    state); other files stay. RunFolderBusy while another process trains there."""
+    out_dir = check_out_dir(out_dir)
+    if not os.path.isdir(out_dir):
+        return
+    with runlock.hold(out_dir):
+        for name in (FINAL_MODEL, BEST_MODEL, cb.HISTORY_CSV, RUN_JSON):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(out_dir, name))
+        shutil.rmtree(os.path.join(out_dir, TENSORBOARD_DIR), ignore_errors=True)
+        checkpoints.remove_all(out_dir)
+
+
 def whitening_sample(images: np.ndarray, n: int, seed: int) -> np.ndarray:
     """``n`` images drawn at random (seeded) to estimate the patch covariance.
 
@@ -263,31 +277,30 @@ def make_loss(recipe: Recipe, model: keras.Model) -> keras.losses.Loss:
 
 
 def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, steps_per_epoch: int,
-               line_per_epoch_for: str | None) -> list:
-    """The run's callbacks; ``line_per_epoch_for`` names the monitored set when printing one line per epoch."""
+               monitored: str, line_per_epoch: bool) -> list:
+    """The run's callbacks; ``monitored``: "validation" or "test" (the set Keras logs as ``val_*``)."""
     callbacks: list = [cb.BatchNaNGuard()]
     if recipe.whiten_bias_epochs:
         callbacks.append(cb.GateSchedule(recipe.whiten_bias_epochs))
     if recipe.ema_start_epoch is not None:
         callbacks.append(cb.Lookahead(steps_per_epoch * recipe.epochs, recipe.ema_start_epoch, recipe.ema_every))
-    monitored = "validation" if recipe.val_fraction > 0 else "test"
     recorder = cb.RunRecorder(out_dir, config, history, monitored)
     callbacks += [recorder, cb.TensorBoardLog(os.path.join(out_dir, TENSORBOARD_DIR), recorder, monitored)]
-    if recipe.val_fraction > 0:  # keep the best epoch by validation accuracy; never select on the test set
+    if monitored == "validation":  # keep the best epoch by validation accuracy; never select on the test set
         best = keras.callbacks.ModelCheckpoint(
             os.path.join(out_dir, BEST_MODEL), monitor="val_accuracy", mode="max", save_best_only=True
         )
         if history:  # resumed: "best" must beat what earlier epochs reached
             best.best = max(row.get("val_accuracy", float("-inf")) for row in history)
         callbacks.append(best)
-    if line_per_epoch_for:
-        callbacks.append(cb.EpochLine(recorder, recipe.epochs, line_per_epoch_for))
+    if line_per_epoch:
+        callbacks.append(cb.EpochLine(recorder, recipe.epochs, monitored))
     return callbacks
 
 
 def _finish(model: keras.Model, rows: list[dict], out_dir: str, config: dict, recipe: Recipe, sizes: dict) -> TrainResult:
     """Save the final model, history and run.json; remove the resume state."""
-    model.save(os.path.join(out_dir, "model.keras"))
+    model.save(os.path.join(out_dir, FINAL_MODEL))
     history = pd.DataFrame(rows)
     cb.write_history(out_dir, rows)
     last = rows[-1] if rows else {}
@@ -334,5 +347,5 @@ def _finished_run(out_dir: str, config: dict) -> TrainResult | None:
     print(f"{out_dir} holds a finished run of this configuration: loading it instead of training again.")
     from cifar_lib.evaluation import load_model
 
-    model = load_model(os.path.join(out_dir, "model.keras"))
+    model = load_model(os.path.join(out_dir, FINAL_MODEL))
     return TrainResult(model, pd.read_csv(os.path.join(out_dir, cb.HISTORY_CSV)), out_dir, run_info)
