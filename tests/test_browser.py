@@ -179,10 +179,15 @@ def _open(browser, url: str):
     return page
 
 
+def _menu(page, menu: str, command: str) -> None:
+    """Click a menu bar item, then one of its commands (e.g. "Run", "runmenu:run-all")."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(rf"^{menu}$")).click()
+    page.locator(f".lm-Menu-item[data-command='{command}']").click()
+
+
 def _run_all(page, timeout: float = 300) -> None:
     """Run > Run All Cells, then wait until every code cell shows an execution count and the kernel is idle."""
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+    _menu(page, "Run", "runmenu:run-all")
     deadline = time.monotonic() + timeout
     while True:
         prompts = _prompts(page)
@@ -247,56 +252,57 @@ def test_notebook_01_runs_in_jupyterlab(browser, jupyterlab):
     assert cells(source) == cells(work / NOTEBOOK), "the paired .py and the saved notebook differ"
 
 
-def test_augmentation_slider_redraws_the_figure(browser, jupyterlab):
-    notebook_url, _ = jupyterlab
-    page = _open(browser, notebook_url("02_augmentation_preview.ipynb"))
+def _widget_cell(browser, url: str, code: str):
+    """The notebook at ``url`` run in full without an error: (page, the code cell containing ``code``),
+    once that cell's widget shows its first figure."""
+    page = _open(browser, url)
     _run_all(page)
     errors, outputs = _errors_and_text(page)
     assert errors == 0, outputs[-2000:]
-    cell = page.locator(".jp-CodeCell", has_text="widgets.interact(")
-    slider = cell.locator(".widget-slider", has_text="rotation (deg)")
-    slider.scroll_into_view_if_needed()
-    _wait_until(page, lambda: _image_of(cell), 60, "the figure under the sliders")
+    cell = page.locator(".jp-CodeCell", has_text=code)
+    cell.scroll_into_view_if_needed()
+    _wait_until(page, lambda: _image_of(cell), 60, f"the figure of the cell with {code}")
+    return page, cell
+
+
+def _redraw_after(page, cell, before: str, what: str, screenshot: str) -> None:
+    """Wait until the widget's figure differs from ``before``, then save a screenshot and close the page."""
+    _wait_until(page, lambda: _image_of(cell) not in ("", before), 60, what)
+    cell.scroll_into_view_if_needed()
+    page.screenshot(path=os.path.join(ARTIFACTS, screenshot))
+    page.close()
+
+
+def test_augmentation_slider_redraws_the_figure(browser, jupyterlab):
+    notebook_url, _ = jupyterlab
+    page, cell = _widget_cell(browser, notebook_url("02_augmentation_preview.ipynb"), "widgets.interact(")
     before = _image_of(cell)
+    slider = cell.locator(".widget-slider", has_text="rotation (deg)")
     assert slider.locator(".widget-readout").inner_text().strip() == "15"
     slider.locator(".noUi-handle").focus()
     page.keyboard.press("End")  # the slider's maximum: 45 degrees
     _wait_until(page, lambda: slider.locator(".widget-readout").inner_text().strip() == "45", 10, "rotation 45")
-    _wait_until(page, lambda: _image_of(cell) not in ("", before), 60, "a redrawn figure after moving the slider")
-    cell.scroll_into_view_if_needed()
-    page.screenshot(path=os.path.join(ARTIFACTS, "02_augmentation_sliders.png"))
-    page.close()
+    _redraw_after(page, cell, before, "a redrawn figure after moving the slider", "02_augmentation_sliders.png")
 
 
 def test_confusion_cell_browser_shows_the_picked_cell(browser, jupyterlab):
     notebook_url, _ = jupyterlab
-    page = _open(browser, notebook_url("05_evaluation.ipynb"))
-    _run_all(page)
-    errors, outputs = _errors_and_text(page)
-    assert errors == 0, outputs[-2000:]
-    cell = page.locator(".jp-CodeCell", has_text="cell_picker.observe(")
-    picker = cell.locator(".widget-dropdown select")
-    picker.scroll_into_view_if_needed()
-    _wait_until(page, lambda: _image_of(cell), 60, "the first cell's images")
+    page, cell = _widget_cell(browser, notebook_url("05_evaluation.ipynb"), "cell_picker.observe(")
     before = _image_of(cell)
+    picker = cell.locator(".widget-dropdown select")
     options = [o.replace("\xa0", " ") for o in picker.locator("option").all_inner_texts()]  # widgets use nbsp
     assert len(options) >= 10 and re.fullmatch(r"\w+ -> \w+ \(\d+\)", options[0]), options[:3]
     picker.select_option(index=1)  # the second most frequent mistake
-    _wait_until(page, lambda: _image_of(cell) not in ("", before), 60, "the images of the picked cell")
-    cell.scroll_into_view_if_needed()
-    page.screenshot(path=os.path.join(ARTIFACTS, "05_confusion_cell_browser.png"))
-    page.close()
+    _redraw_after(page, cell, before, "the images of the picked cell", "05_confusion_cell_browser.png")
 
 
 def test_interrupt_in_jupyterlab_then_resume(browser, jupyterlab):
     notebook_url, _ = jupyterlab
     page = _open(browser, notebook_url(TRAINING_NOTEBOOK))
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+    _menu(page, "Run", "runmenu:run-all")
     cell = page.locator(".jp-CodeCell", has_text="training.train(RECIPE")
     _wait_until(page, lambda: re.search(r"epoch +1/12", cell.inner_text()), 300, "the first epoch's line")
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Kernel$")).click()
-    page.locator(".lm-Menu-item[data-command='kernelmenu:interrupt']").click()
+    _menu(page, "Kernel", "kernelmenu:interrupt")
     _wait_until(page, lambda: _idle(page) and "Training interrupted" in cell.inner_text(), 120, "the interrupt")
     interrupted = cell.locator(".jp-OutputArea").inner_text()
     cell.scroll_into_view_if_needed()

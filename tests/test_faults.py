@@ -17,9 +17,10 @@ import pytest
 from cifar_lib.cli import main
 from fakes import stop_after, tensorboard_steps
 from cifar_lib.training import (CheckpointCorrupted, CheckpointWriteError, RunFolderBusy, TrainingInterrupted,
-                                checkpoints, runlock, train)
+                                checkpoints, clear_run, runlock, train)
 
 TINY = {"epochs": 3, "batch_size": 50, "verbose": 0}
+ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")  # for the CLI in a subprocess
 
 
 def _interrupted_run(data, out, monkeypatch, after=2):
@@ -125,6 +126,8 @@ def test_a_second_holder_of_a_run_folder_is_refused(tmp_path):
         with pytest.raises(RunFolderBusy, match=rf"{out} is in use by another run \(process {holder.pid} on "):
             with runlock.hold(out):
                 pass
+        with pytest.raises(RunFolderBusy):  # clearing a folder (the ci profile's fresh run) waits its turn too
+            clear_run(out)
     finally:
         holder.kill()
         holder.wait()
@@ -133,21 +136,34 @@ def test_a_second_holder_of_a_run_folder_is_refused(tmp_path):
     assert not os.path.exists(os.path.join(out, runlock.OWNER_FILE))
 
 
+def _train_command(data, out, epochs: int) -> list[str]:
+    """The CLI training the quick recipe on a tiny tree, one line per epoch."""
+    return [sys.executable, "-m", "cifar_lib", "train", "--recipe", "quick", "--out", str(out),
+            "--data", str(data), "--batch-size", "10", "--epochs", str(epochs), "--verbose", "2"]
+
+
+def _wait_for(path, process: subprocess.Popen, timeout: float = 120) -> None:
+    """Until ``path`` exists; fails if ``process`` ends first or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+
+
+def _history_epochs(out) -> list[str]:
+    return [line.split(",")[0] for line in (out / "history.csv").read_text().splitlines()[1:]]
+
+
 @pytest.mark.slow
 def test_two_train_commands_on_one_folder(tiny_image_tree, tmp_path):
     """The second is refused (exit 2, one line) while the first runs; the first finishes intact."""
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "cifar_lib", "train", "--recipe", "quick", "--out", str(out),
-               "--data", str(tiny_image_tree), "--batch-size", "10", "--epochs", "3", "--verbose", "2"]
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    command = _train_command(tiny_image_tree, out, epochs=3)
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
     try:
-        deadline = time.monotonic() + 120
-        while not (out / runlock.OWNER_FILE).exists():  # the first owns the folder now
-            assert first.poll() is None and time.monotonic() < deadline, first.stdout.read()
-            time.sleep(0.05)
+        _wait_for(out / runlock.OWNER_FILE, first)  # the first owns the folder now
         first.send_signal(signal.SIGSTOP)  # hold it mid-run, whatever the machine's speed
-        second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+        second = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=120)
     finally:
         first.send_signal(signal.SIGCONT)
     first_output, _ = first.communicate(timeout=300)
@@ -157,8 +173,7 @@ def test_two_train_commands_on_one_folder(tiny_image_tree, tmp_path):
     assert first.returncode == 0, first_output
     epoch_lines = [line for line in first_output.splitlines() if line.startswith("epoch ")]
     assert len(epoch_lines) == 3 and "\x1b" not in first_output  # a pipe gets one line per epoch, no progress bar
-    history = (out / "history.csv").read_text().splitlines()
-    assert history[0].startswith("epoch,") and [line.split(",")[0] for line in history[1:]] == ["1", "2", "3"]
+    assert (out / "history.csv").read_text().startswith("epoch,") and _history_epochs(out) == ["1", "2", "3"]
 
 
 @pytest.mark.parametrize("make", ["file", "empty"])
@@ -175,16 +190,11 @@ def test_out_that_is_not_a_folder_is_one_clear_line(make, tiny_archive, tmp_path
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tiny_image_tree, tmp_path):
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "cifar_lib", "train", "--recipe", "quick", "--out", str(out),
-               "--data", str(tiny_image_tree), "--batch-size", "10", "--epochs", "40", "--verbose", "2"]
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    command = _train_command(tiny_image_tree, out, epochs=40)
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal
     # (a job started in the background inherits an ignored SIGINT: Python would then never see Ctrl+C)
-    deadline = time.monotonic() + 120
-    while not (out / "history.csv").exists():  # at least one epoch is saved
-        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
-        time.sleep(0.05)
+    _wait_for(out / "history.csv", run)  # at least one epoch is saved
     run.send_signal(signal.SIGINT)
     _, stderr = run.communicate(timeout=120)
     assert run.returncode == 130, stderr
@@ -192,11 +202,10 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tiny_image_tree, tmp_
     assert "Traceback" not in stderr
     saved = checkpoints.find(str(out))[0].epochs_done
     assert 1 <= saved < 40
-    resumed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    resumed = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert f"Resuming from epoch {saved} of 40" in resumed.stdout
-    assert [line.split(",")[0] for line in (out / "history.csv").read_text().splitlines()[1:]] == [
-        str(e) for e in range(1, 41)]
+    assert _history_epochs(out) == [str(e) for e in range(1, 41)]
 
 
 def test_a_damaged_model_file_names_itself(tmp_path, tiny_archive, capsys):
