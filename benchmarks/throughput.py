@@ -38,16 +38,14 @@ def measure(recipe_name: str, batch_size: int | None, xla: str, steps: int, infe
     import tensorflow as tf
 
     from cifar_lib.hardware import cpu_facts
-    from cifar_lib.models import build_model, flops_per_image
-    from cifar_lib.training import engine, get_recipe
+    from cifar_lib.models import flops_per_image
+    from cifar_lib.training import get_recipe, loop
 
     recipe = get_recipe(recipe_name)
     if batch_size:
         recipe = recipe.replace(batch_size=batch_size)
     jit = recipe.jit_compile if xla == "recipe" else xla == "on"
-    model = build_model(recipe.model, **recipe.model_options())
-    model.compile(optimizer=engine.make_optimizer(recipe, model, 50_000 // recipe.batch_size),
-                  loss=engine.make_loss(recipe, model), metrics=["accuracy"], jit_compile=jit)
+    model = loop.compiled_model(recipe.replace(jit_compile=jit), 50_000 // recipe.batch_size)
     rng = np.random.default_rng(0)
     n = recipe.batch_size * (steps + 2)
     x = rng.integers(0, 256, (n, 32, 32, 3)).astype("float32")

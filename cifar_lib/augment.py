@@ -24,13 +24,15 @@ def geometric_augmentation(rotation_degrees: float, shift_fraction: float, flip:
     """Random rotation up to ``rotation_degrees``, shifts up to ``shift_fraction`` of the image, and a
     random horizontal flip when ``flip``; empty corners take the nearest edge pixel. A strength of 0
     leaves that transform out. The baseline recipe's augmentation is (15, 0.1, True)."""
+    # one seed per layer: layers given the same seed draw in step (the flip would follow the angle's sign)
+    seeds = (None, None, None) if seed is None else (seed, seed + 1, seed + 2)
     layers = []
     if rotation_degrees:
-        layers.append(keras.layers.RandomRotation(rotation_degrees / 360, fill_mode="nearest", seed=seed))
+        layers.append(keras.layers.RandomRotation(rotation_degrees / 360, fill_mode="nearest", seed=seeds[0]))
     if shift_fraction:
-        layers.append(keras.layers.RandomTranslation(shift_fraction, shift_fraction, fill_mode="nearest", seed=seed))
+        layers.append(keras.layers.RandomTranslation(shift_fraction, shift_fraction, fill_mode="nearest", seed=seeds[1]))
     if flip:
-        layers.append(keras.layers.RandomFlip("horizontal", seed=seed))
+        layers.append(keras.layers.RandomFlip("horizontal", seed=seeds[2]))
     return keras.Sequential(layers, name=name)
 
 

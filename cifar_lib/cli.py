@@ -15,7 +15,7 @@ def _train(args: argparse.Namespace) -> int:
     from cifar_lib.training import check_out_dir, monitored_columns, resolve_recipe, train
 
     overrides = {k: v for k, v in {"epochs": args.epochs, "subset": args.subset, "batch_size": args.batch_size,
-                                   "seed": args.seed}.items() if v is not None}
+                                   "seed": args.seed, "val_fraction": args.val_fraction}.items() if v is not None}
     verbose = "auto" if args.verbose == "auto" else int(args.verbose)
     resolve_recipe(args.recipe, verbose=verbose, resume=args.resume, **overrides)  # bad settings fail before
     check_out_dir(args.out)                                                          # the data is loaded
@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--subset", type=int, help="train on a class-balanced subset of N images")
     t.add_argument("--batch-size", type=int, help="override the recipe's batch size")
     t.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
+    t.add_argument("--val-fraction", type=float,
+                   help="hold out this fraction of the training images (stratified) and monitor it instead of "
+                        "the test set, e.g. 0.1 when you compare settings (default: the recipe's; quick and fast: 0)")
     t.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
     t.add_argument("--verbose", default="auto", choices=("0", "1", "2", "auto"),
                    help="0 silent, 1 progress bar, 2 one line per epoch; auto (default): the bar on a terminal, lines otherwise")

@@ -37,20 +37,28 @@ def plot_training_curves(history: "pd.DataFrame | str", save_to=None) -> matplot
     """Loss and accuracy per epoch, training vs the monitored set (a history DataFrame or history.csv path).
 
     The monitored set is the validation split (``val_*`` columns) or the test set (``test_*``).
+    The x axis starts at epoch 0 and a dotted line marks chance level (10% accuracy; a loss of
+    ln 10 = 2.30, what an untrained network that spreads its bets evenly scores), so the jump of
+    the first epoch is visible.
     """
     if not isinstance(history, pd.DataFrame):
         history = pd.read_csv(history)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     marker = "o" if len(history) < 15 else None
+    chance = {"loss": np.log(10), "accuracy": 0.1}
     for ax, metric, title in ((axes[0], "loss", "Loss"), (axes[1], "accuracy", "Accuracy")):
         ax.plot(history["epoch"], history[metric], marker=marker, label="training")
         for prefix, monitored in (("val", "validation"), ("test", "test")):
             if f"{prefix}_{metric}" in history:
                 ax.plot(history["epoch"], history[f"{prefix}_{metric}"], marker=marker, label=monitored)
+        ax.axhline(chance[metric], color="grey", ls=":", lw=1, label="chance level")
+        ax.set_xlim(0, history["epoch"].max() + 0.5)
         ax.set_title(title)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-        ax.legend()
+    axes[0].set_ylim(bottom=0)
+    axes[1].set_ylim(0, 1)
+    axes[1].legend(loc="center right")  # the curves rise from the lower left to the upper right
     fig.tight_layout()
     return _save(fig, save_to)
 
@@ -62,6 +70,7 @@ def plot_class_balance(labels_by_split: Mapping[str, np.ndarray], class_names: S
     table = pd.DataFrame(rows, columns=["split", "class", "images"])
     fig, ax = plt.subplots(figsize=(11, 4))
     sns.barplot(data=table, x="class", y="images", hue="split", ax=ax)
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.set_title("Images per class")
     ax.set_xlabel("")
     ax.tick_params(axis="x", rotation=30)
@@ -133,25 +142,39 @@ def plot_channel_histograms(images: np.ndarray, save_to=None):
     fig, ax = plt.subplots(figsize=(8, 3.5))
     for c, colour in enumerate(("red", "green", "blue")):
         values = images[..., c].ravel() / scale
-        ax.hist(values, bins=64, range=(0, 1), color=colour, alpha=0.35,
+        ax.hist(values, bins=64, range=(0, 1), color=colour, histtype="step", lw=1.5,
                 label=f"{colour}: mean {values.mean():.3f}, std {values.std():.3f}")
     ax.set_xlabel("pixel value (0..1)")
     ax.set_ylabel("pixels")
     ax.set_title("Pixel values per channel")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     fig.tight_layout()
     return _save(fig, save_to)
 
 
 def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], normalize: bool = False, save_to=None,
                           title: str | None = None):
-    """Seaborn heatmap of a confusion matrix (rows true, columns predicted)."""
+    """Heatmap of a confusion matrix (rows true, columns predicted) in which the errors are visible.
+
+    The off-diagonal cells (the mistakes) get the colour scale to themselves; the diagonal (the
+    correct predictions, far larger) is drawn in grey with its numbers, so it does not wash the
+    mistakes out.
+    """
+    cm = np.asarray(cm)
+    off = ~np.eye(len(cm), dtype=bool)
+    fmt = ".2f" if normalize else "d"
     fig, ax = plt.subplots(figsize=(8.5, 7))
-    sns.heatmap(cm, annot=True, fmt=".2f" if normalize else "d", cmap="Blues", square=True, cbar=True,
+    sns.heatmap(cm, mask=~off, annot=True, fmt=fmt, cmap="Reds", square=True, cbar=True,
+                vmin=0, vmax=cm[off].max() if cm[off].size and cm[off].max() > 0 else 1,
+                cbar_kws={"label": "mistakes (" + ("fraction of the true class" if normalize else "images") + ")"},
                 xticklabels=class_names, yticklabels=class_names, ax=ax, annot_kws={"fontsize": 8})
+    sns.heatmap(cm, mask=off, annot=True, fmt=fmt, cmap=matplotlib.colors.ListedColormap(["#d9d9d9"]), cbar=False,
+                square=True, xticklabels=class_names, yticklabels=class_names, ax=ax,
+                annot_kws={"fontsize": 8, "fontweight": "bold"})
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(title or ("Confusion matrix (fraction of each true class)" if normalize else "Confusion matrix (counts)"))
+    ax.set_title(title or ("Confusion matrix (fraction of each true class; diagonal in grey)" if normalize
+                           else "Confusion matrix (counts; diagonal in grey)"))
     ax.tick_params(axis="x", rotation=45)
     ax.tick_params(axis="y", rotation=0)
     fig.tight_layout()

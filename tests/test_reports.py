@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cifar_lib.reports import (classification_table, classification_text, confusion, misclassified,
-                               most_confused_pairs, per_class_accuracy)
+                               confused_pairs_both_ways, most_confused_pairs, per_class_accuracy)
 
 NAMES = ("a", "b", "c")
 Y_TRUE = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2])
@@ -24,10 +24,21 @@ def test_per_class_accuracy():
     np.testing.assert_allclose(table["accuracy"], [1 / 3, 1.0, 0.5])
 
 
-def test_most_confused_pairs_order():
-    table = most_confused_pairs(Y_TRUE, Y_PRED, NAMES, top=2)
-    assert list(zip(table["true"], table["predicted"], table["count"])) == [("a", "b", 2), ("c", "a", 1)]
+def test_most_confused_pairs_order_keeps_ties():
+    table = most_confused_pairs(Y_TRUE, Y_PRED, NAMES, top=2)  # c -> b ties with c -> a: both are kept
+    assert list(zip(table["true"], table["predicted"], table["count"])) == [("a", "b", 2), ("c", "a", 1), ("c", "b", 1)]
     assert table["share_of_true_class"][0] == pytest.approx(2 / 3)
+    assert len(most_confused_pairs(Y_TRUE, Y_PRED, NAMES, top=1)) == 1
+
+
+def test_confused_pairs_both_ways_adds_the_two_directions():
+    y_true = np.array([0, 0, 1, 1, 1, 2])
+    y_pred = np.array([1, 1, 0, 2, 1, 1])  # a as b 2, b as a 1, b as c 1, c as b 1
+    table = confused_pairs_both_ways(y_true, y_pred, NAMES, top=1)
+    assert list(table.iloc[0]) == ["a", "b", 2, 1, 3]
+    assert len(table) == 1
+    both = confused_pairs_both_ways(y_true, y_pred, NAMES)
+    assert list(zip(both["class_a"], both["class_b"], both["total"])) == [("a", "b", 3), ("b", "c", 2)]
 
 
 def test_misclassified_most_confident_first():

@@ -138,7 +138,7 @@ def test_recipe_dataclass_validation():
 
 
 def test_whitening_sample_mixes_classes_of_a_class_sorted_copy():
-    from cifar_lib.training.engine import whitening_sample
+    from cifar_lib.training.loop import whitening_sample
 
     labels = np.repeat(np.arange(10), 1000)  # an image-folder copy is sorted by class
     images = labels[:, None, None, None] * np.ones((1, 2, 2, 3), np.uint8)
@@ -183,3 +183,24 @@ def test_one_line_per_epoch_names_the_monitored_set(learnable_data, tmp_path, ca
     assert len(lines) == FAST_TINY["epochs"]
     assert "test accuracy" in lines[0] and "s training" in lines[0] and "\x1b" not in lines[0]
     assert not (tmp_path / "run" / "best.keras").exists(), "no model is chosen on the test set"
+
+
+@pytest.mark.slow
+def test_fit_recipe_is_the_whole_loop(learnable_data):
+    """The loop notebook 4 shows trains on its own: no run folder, a model that learned."""
+    from cifar_lib.evaluation import evaluate
+    from cifar_lib.training import loop
+
+    recipe = get_recipe("quick").replace(epochs=3, batch_size=50)
+    d = learnable_data
+    model = loop.fit_recipe(recipe, d.x_train, d.y_train, d.x_test, d.y_test)
+    assert model.optimizer.iterations.numpy() == 3 * loop.steps_in_epoch(len(d.x_train), recipe)
+    assert evaluate(model, d.x_test, d.y_test)["accuracy"] > 0.3  # chance is 0.1
+
+
+def test_seconds_per_step_times_real_steps(learnable_data):
+    from cifar_lib.training import loop
+
+    recipe = get_recipe("quick").replace(batch_size=16, widths=(8, 16, 16))
+    seconds = loop.seconds_per_step(recipe, learnable_data.x_train, learnable_data.y_train, steps=3)
+    assert 0 < seconds < 60

@@ -21,30 +21,24 @@ import json
 import os
 import shutil
 import sys
+from typing import Sequence
 
 import keras
-import numpy as np
 import pandas as pd
 
 from cifar_lib import config as cfg
-from cifar_lib.data import CifarData, one_hot, standardize, stratified_subset, train_val_split
-from cifar_lib.models import build_model
-from cifar_lib.models.fast import whitening_layer
+from cifar_lib.data import CifarData, stratified_subset, train_val_split
 from cifar_lib.training import callbacks as cb
 from cifar_lib.training import checkpoints, runlock
 from cifar_lib.errors import CheckpointCorrupted, TrainingInterrupted
-from cifar_lib.training.optimizer import TorchSGD
+from cifar_lib.training.loop import compiled_model, fit_recipe, steps_in_epoch
 from cifar_lib.training.recipes import Recipe, get_recipe
 from cifar_lib.training.runinfo import device_info, git_commit, package_versions
-from cifar_lib.training.schedules import PiecewiseLinear, adam_time_decay
-from cifar_lib.training.streams import fast_train_stream, plain_stream, baseline_train_stream
 
 
 RUN_JSON = "run.json"
 FINAL_MODEL = "model.keras"
 BEST_MODEL = "best.keras"
-WHITENING_SAMPLES = 5000
-EVAL_BATCH = 500
 RESUME_CHOICES = ("auto", "previous", "fresh")
 TENSORBOARD_DIR = "tensorboard"
 
@@ -86,14 +80,15 @@ def check_out_dir(out_dir: "str | os.PathLike") -> str:
 
 
 def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int | None = None,
-          verbose: "int | str" = "auto", resume: str = "auto", **overrides) -> TrainResult:
+          verbose: "int | str" = "auto", resume: str = "auto", callbacks: Sequence = (), **overrides) -> TrainResult:
     """Train ``recipe`` on ``data`` into ``out_dir``; resumes an interrupted run, returns a finished one.
 
     ``subset``: train on a class-balanced subset of N training images. ``verbose``: 0 silent,
     1 Keras' progress bar, 2 one line per epoch; "auto" (default): the bar on a terminal, lines
     in a log file or a notebook. ``resume``: "auto" (default) continues from the newest
     checkpoint; when that one is damaged, "previous" continues from the one before and "fresh"
-    starts over. ``overrides``: any Recipe field (epochs, batch_size, seed, learning_rate,
+    starts over. ``callbacks``: more Keras callbacks, called after the run's own (not part of
+    the run's configuration). ``overrides``: any Recipe field (epochs, batch_size, seed, learning_rate,
     val_fraction, ...). Unknown names or bad values raise ValueError before any work; another
     process training in ``out_dir`` raises RunFolderBusy.
     """
@@ -106,50 +101,32 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int 
         finished = _finished_run(out_dir, config)
         if finished is not None:
             return finished
-        return _train_locked(recipe, data, out_dir, config, subset, verbose, resume)
+        return _train_locked(recipe, data, out_dir, config, subset, verbose, resume, callbacks)
 
 
 def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, subset: int | None,
-                  verbose: "int | str", resume: str) -> TrainResult:
+                  verbose: "int | str", resume: str, extra_callbacks: Sequence = ()) -> TrainResult:
     checkpoint, state = _pick_checkpoint(out_dir, config, resume)
     cfg.configure_threads()
     cfg.set_seed(recipe.seed, deterministic=recipe.jit_compile is not True)
     x_train, y_train, x_val, y_val, val_source = _split(data, recipe, subset)
-    model = build_model(recipe.model, **recipe.model_options())
-    steps_per_epoch = _steps_per_epoch(len(x_train), recipe)
-    model.compile(optimizer=make_optimizer(recipe, model, steps_per_epoch), loss=make_loss(recipe, model), metrics=["accuracy"],
-                  jit_compile=recipe.jit_compile)
-
-    model.optimizer.build(model.trainable_variables)
-    start_epoch, history = 0, []
+    start_epoch, history, restore = 0, [], None
     if checkpoint is not None:
-        _load_checkpoint_weights(checkpoint, model, out_dir)
         start_epoch, history = state["epochs_done"], state["history"]
         print(f"Resuming from epoch {start_epoch} of {recipe.epochs} (state in {checkpoint.json_path})")
-    elif recipe.model == "fast":
-        sample = whitening_sample(x_train, WHITENING_SAMPLES, recipe.seed)
-        whitening_layer(model).init_from_images(standardize(sample))
 
-    y_train_1h, y_val_1h = one_hot(y_train), one_hot(y_val)
+        def restore(model: keras.Model) -> None:
+            _load_checkpoint_weights(checkpoint, model, out_dir)
+
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    callbacks = _callbacks(recipe, out_dir, config, history, steps_per_epoch, val_source, verbose == 2)
-    if recipe.augmentation == "fast":
-        train_ds = fast_train_stream(x_train, y_train_1h, recipe.batch_size, start_epoch, recipe.epochs, recipe.seed)
-    elif recipe.augmentation == "baseline":
-        train_ds = baseline_train_stream(x_train, y_train_1h, recipe.batch_size, recipe.seed, recipe.drop_remainder)
-    else:
-        train_ds = plain_stream(x_train, y_train_1h, recipe.batch_size, recipe.drop_remainder)
-    val_ds = plain_stream(x_val, y_val_1h, EVAL_BATCH)
-
+    callbacks = _callbacks(recipe, out_dir, config, history, val_source, verbose == 2)
     recorder = next(c for c in callbacks if isinstance(c, cb.RunRecorder))
+    model = None
     if start_epoch < recipe.epochs:
         try:
-            model.fit(
-                train_ds, validation_data=val_ds, epochs=recipe.epochs, initial_epoch=start_epoch,
-                steps_per_epoch=steps_per_epoch if recipe.augmentation == "fast" else None,
-                callbacks=callbacks, verbose=1 if verbose == 1 else 0, shuffle=False,
-            )
+            model = fit_recipe(recipe, x_train, y_train, x_val, y_val, initial_epoch=start_epoch, restore=restore,
+                               callbacks=[*callbacks, *extra_callbacks], verbose=1 if verbose == 1 else 0)
         except KeyboardInterrupt:
             done = len(recorder.rows)
             raise TrainingInterrupted(
@@ -158,6 +135,9 @@ def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, s
                    if done else "no epoch had finished. ")
                 + "Run the same training again to resume."
             ) from None
+    else:  # every epoch had finished when the run stopped (before run.json was written)
+        model = compiled_model(recipe, steps_in_epoch(len(x_train), recipe))
+        restore(model)
     sizes = {"val_source": val_source, "n_train": len(x_train), "n_val": len(x_val)}
     return _finish(model, recorder.rows, out_dir, config, recipe, sizes)
 
@@ -218,17 +198,6 @@ def clear_run(out_dir: "str | os.PathLike") -> None:
         checkpoints.remove_all(out_dir)
 
 
-def whitening_sample(images: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """``n`` images drawn at random (seeded) to estimate the patch covariance.
-
-    Not the first ``n``: an image-folder copy is sorted by class, and the first 5,000 would
-    all be airplanes (airbench's first 5,000 come from the official, class-mixed order).
-    """
-    if len(images) <= n:
-        return images
-    return images[np.sort(np.random.default_rng(seed).choice(len(images), n, replace=False))]
-
-
 def _split(data: CifarData, recipe: Recipe, subset: int | None):
     """Training and monitoring sets: a held-out split of train/, or all of train/ and test/."""
     if recipe.val_fraction > 0:
@@ -246,44 +215,10 @@ def _split(data: CifarData, recipe: Recipe, subset: int | None):
     return x_train, y_train, x_val, y_val, val_source
 
 
-def _steps_per_epoch(n: int, recipe: Recipe) -> int:
-    return n // recipe.batch_size if recipe.drop_remainder else -(-n // recipe.batch_size)
-
-
-def make_optimizer(recipe: Recipe, model: keras.Model, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    """The recipe's optimizer with its learning-rate schedule, built for ``model``."""
-    if recipe.optimizer == "adam":
-        return keras.optimizers.Adam(adam_time_decay(recipe.learning_rate, recipe.lr_time_decay))
-    # airbench's decoupled units -> PyTorch SGD terms for a mean (not summed) batch loss:
-    # torch lr = lr / (1024 * (1 + 1 / (1 - momentum))) per summed example, times batch_size here.
-    kilostep_scale = 1024 * (1 + 1 / (1 - recipe.momentum))
-    lr = recipe.learning_rate / kilostep_scale * recipe.batch_size
-    schedule = PiecewiseLinear(lr, steps_per_epoch * recipe.epochs)
-    bias_scales = {v.path: recipe.bn_bias_lr_scale for v in model.trainable_variables if v.path.endswith("beta")}
-    return TorchSGD(
-        schedule,
-        momentum=recipe.momentum,
-        weight_decay_coupled=recipe.weight_decay / recipe.learning_rate,
-        lr_scales=bias_scales,
-        gated=(whitening_layer(model).bias.path,) if recipe.whiten_bias_epochs else (),
-    )
-
-
-def make_loss(recipe: Recipe, model: keras.Model) -> keras.losses.Loss:
-    """Cross-entropy on the model's outputs (logits or probabilities), with the recipe's label smoothing."""
-    from cifar_lib.models import outputs_logits
-
-    return keras.losses.CategoricalCrossentropy(from_logits=outputs_logits(model), label_smoothing=recipe.label_smoothing)
-
-
-def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, steps_per_epoch: int,
-               monitored: str, line_per_epoch: bool) -> list:
-    """The run's callbacks; ``monitored``: "validation" or "test" (the set Keras logs as ``val_*``)."""
+def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, monitored: str,
+               line_per_epoch: bool) -> list:
+    """The run's own callbacks (records, checkpoints, logs); ``monitored``: "validation" or "test"."""
     callbacks: list = [cb.BatchNaNGuard()]
-    if recipe.whiten_bias_epochs:
-        callbacks.append(cb.GateSchedule(recipe.whiten_bias_epochs))
-    if recipe.ema_start_epoch is not None:
-        callbacks.append(cb.Lookahead(steps_per_epoch * recipe.epochs, recipe.ema_start_epoch, recipe.ema_every))
     recorder = cb.RunRecorder(out_dir, config, history, monitored)
     callbacks += [recorder, cb.TensorBoardLog(os.path.join(out_dir, TENSORBOARD_DIR), recorder, monitored)]
     if monitored == "validation":  # keep the best epoch by validation accuracy; never select on the test set

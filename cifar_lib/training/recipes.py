@@ -23,6 +23,8 @@ class Recipe:
     momentum: float = 0.0
     weight_decay: float = 0.0  # torch_sgd: decoupled, per 1024 examples
     bn_bias_lr_scale: float = 1.0
+    # torch_sgd: the learning-rate multiplier through (fraction of training, value) knots: warm-up, then decay
+    lr_knots: "tuple[tuple[float, float], ...]" = ((0.0, 0.2), (0.23, 1.0), (1.0, 0.07))
     whiten_bias_epochs: int = 0
     ema_start_epoch: int | None = None  # lookahead/EMA of weights from this epoch on
     ema_every: int = 5
