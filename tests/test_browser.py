@@ -300,7 +300,7 @@ def test_interrupt_in_jupyterlab_then_resume(browser, jupyterlab):
     notebook_url, _ = jupyterlab
     page = _open(browser, notebook_url(TRAINING_NOTEBOOK))
     _menu(page, "Run", "runmenu:run-all")
-    cell = page.locator(".jp-CodeCell", has_text="training.train(RECIPE")
+    cell = page.locator(".jp-CodeCell", has_text="result = training.train(RECIPE")
     _wait_until(page, lambda: re.search(r"epoch +1/12", cell.inner_text()), 300, "the first epoch's line")
     _menu(page, "Kernel", "kernelmenu:interrupt")
     _wait_until(page, lambda: _idle(page) and "Training interrupted" in cell.inner_text(), 120, "the interrupt")

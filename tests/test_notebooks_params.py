@@ -118,3 +118,23 @@ def test_each_notebook_is_in_sync_with_its_jupytext_source(notebook):
 def test_pairing_is_declared_for_the_project():
     config = (NOTEBOOKS_DIR.parent / "jupytext.toml").read_text()
     assert 'formats = "ipynb,py:percent"' in config
+
+
+def test_exercises_have_hints_empty_cells_and_executed_solutions(notebook):
+    """Each exercise: a task with a hint, an empty code cell for the learner, and a solution cell
+    (tagged "solution") that runs with the notebook, so nbval and papermill execute it."""
+    import re
+
+    path, nb = notebook
+    sources = [c.source for c in nb.cells]
+    empty = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and re.fullmatch(r"# Exercise \d+: your code here", c.source.strip())]
+    solutions = [c for c in nb.cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
+    assert len(empty) >= 3, f"{path.name}: {len(empty)} empty exercise cells"
+    for i in empty:
+        task = sources[i - 1]
+        assert nb.cells[i - 1].cell_type == "markdown" and "*Hint:*" in task, f"{path.name}: no hint before cell {i}"
+    assert len(solutions) >= len(empty), f"{path.name}: {len(solutions)} solution cells for {len(empty)} exercises"
+    heading = next(i for i, s in enumerate(sources) if s.lstrip().startswith("## Solutions"))
+    assert all(nb.cells.index(c) > heading for c in solutions), "solutions come after the Solutions heading"
+    assert not any("<details>" in s for s in sources), f"{path.name}: a solution hidden in markdown"

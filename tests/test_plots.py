@@ -29,11 +29,14 @@ def test_training_curves(tmp_path):
     csv = tmp_path / "history.csv"
     history.to_csv(csv, index=False)
     fig = plots.plot_training_curves(str(csv), save_to=tmp_path / "sub" / "curves.png")
-    assert len(fig.axes) == 2 and all(len(ax.lines) == 2 for ax in fig.axes)
-    assert fig.axes[1].get_legend_handles_labels()[1] == ["training", "validation"]
+    assert len(fig.axes) == 2 and all(len(ax.lines) == 3 for ax in fig.axes)  # training, validation, chance
+    assert fig.axes[1].get_legend_handles_labels()[1] == ["training", "validation", "chance level"]
+    loss_ax, accuracy_ax = fig.axes
+    assert loss_ax.lines[2].get_ydata()[0] == pytest.approx(np.log(10)) and accuracy_ax.lines[2].get_ydata()[0] == 0.1
+    assert all(ax.get_xlim()[0] == 0 for ax in fig.axes)  # the first epoch's jump from chance is visible
     assert _saved(tmp_path / "sub" / "curves.png")
     renamed = history.rename(columns={"val_loss": "test_loss", "val_accuracy": "test_accuracy"})
-    assert plots.plot_training_curves(renamed).axes[1].get_legend_handles_labels()[1] == ["training", "test"]
+    assert plots.plot_training_curves(renamed).axes[1].get_legend_handles_labels()[1] == ["training", "test", "chance level"]
 
 
 def test_class_balance(tmp_path):
@@ -66,6 +69,8 @@ def test_confusion_matrix_counts_and_normalized(tmp_path):
     fig = plots.plot_confusion_matrix(cm, NAMES, save_to=tmp_path / "c.png")
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert len(texts) == 100 and "99" in texts and _saved(tmp_path / "c.png")
+    errors = fig.axes[0].collections[0]  # the off-diagonal cells own the colour scale, not the diagonal
+    assert errors.get_clim() == (0, 98)  # 99 is on the diagonal
     fig = plots.plot_confusion_matrix(cm / cm.sum(1, keepdims=True), NAMES, normalize=True)
     assert all("." in t.get_text() for t in fig.axes[0].texts)
 
