@@ -8,7 +8,7 @@
 # them shows up as an error message.
 #
 # CIFAR-10 (Krizhevsky, 2009) holds 60,000 colour images of 32x32 pixels in 10 classes: 50,000
-# for training and 10,000 for testing. At this size a cat is a few dozen pixels across, which is
+# for training and 10,000 for testing. At this size a cat is at most 32 pixels across, which is
 # why the dataset is hard enough to be interesting and small enough to train on a laptop.
 #
 # In this notebook we will:
@@ -167,7 +167,7 @@ for channel, name in enumerate(("red", "green", "blue")):
 print("lowest mean:", min(means, key=means.get), "  highest mean:", max(means, key=means.get))
 
 # %% [markdown] tags=[]
-# On the JPEG copy the means agree with the reference values to within 0.0001, and the
+# On the JPEG copy the means agree with the reference values to three decimals, and the
 # standard deviations are 0.0007 to 0.0018 smaller: this copy is a lossy re-encoding of the
 # official images, so its pixel values are not quite the same. The fast model normalizes with
 # the fixed reference values, not with statistics measured on whatever copy is loaded, so its
@@ -187,7 +187,7 @@ plt.show()
 # %% [markdown] tags=[]
 # Blue has the lowest mean, as the table above says. Histograms show each channel on its own;
 # whether the channels move together needs a correlation. Here it is over 100,000 pixels drawn
-# at random from the training set:
+# at random (with replacement) from the training set:
 
 # %% tags=[]
 # NBVAL_CHECK_OUTPUT
@@ -236,8 +236,8 @@ print("split again with the same seed:", "identical" if same else "DIFFERENT")
 #   copy has 5,000 test images (500 per class) and is reported (`docs/airbench94.md`) to cost
 #   2-3 points of accuracy.
 # - The loader sorts an image-folder copy by class: sample at random, with a seed.
-# - On the JPEG copy the per-channel means match the reference values `CIFAR_MEAN` to within
-#   0.0001, and the standard deviations are slightly smaller than `CIFAR_STD`; the fast model
+# - On the JPEG copy the per-channel means match the reference values `CIFAR_MEAN` to three
+#   decimals, and the standard deviations are slightly smaller than `CIFAR_STD`; the fast model
 #   normalizes with the reference values, the baseline only divides by 255. Blue has the
 #   lowest mean.
 # - The three colour channels are strongly correlated (0.81 to 0.92 on a random pixel sample).

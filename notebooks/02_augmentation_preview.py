@@ -141,8 +141,7 @@ for name, draws in (("baseline", baseline_draws), ("fast", fast_draws)):
 #   the texture, but it also copies parts of the object into the border (look at the edges of
 #   the airplane in the fast columns).
 # - **Rotation (baseline only).** Rotating resamples the image with bilinear interpolation,
-#   which blurs it (more for larger angles; the angle is drawn uniformly from -15 to 15
-#   degrees), and leaves corners to fill. The baseline's shifts are by fractions of a pixel and
+#   which blurs it (the angle is drawn uniformly from -15 to 15 degrees), and leaves corners to fill. The baseline's shifts are by fractions of a pixel and
 #   interpolated too, so the blur in the baseline columns comes from both. The baseline recipe
 #   (100 epochs) rotates; the fast recipe (10 epochs) keeps airbench94's augmentation, which
 #   has translation and flip only.
@@ -254,7 +253,8 @@ print(f"{len(resumed)} batches of epoch 1, the same images with the same flips a
 # %% [markdown] tags=[]
 # ## Summary
 #
-# - Augmentation shows each training image in a new, randomly transformed version every epoch.
+# - Augmentation shows the training images in new, randomly transformed versions every epoch
+#   (the fast recipes' flips alternate instead, and `drop_remainder` leaves a few out each epoch).
 # - The baseline recipe rotates by up to 15 degrees, shifts by up to 10% and flips each image
 #   with probability 1/2; the fast recipe shifts by at most 2 pixels with reflect padding and
 #   flips in alternation.
@@ -265,8 +265,8 @@ print(f"{len(resumed)} batches of epoch 1, the same images with the same flips a
 #   are seen one way only in that pair of epochs.
 # - Started at epoch 1, the fast stream gives the same batches as epoch 1 of an uninterrupted
 #   stream: its random draws derive from the seed and the epoch number.
-# - How strong is a choice: the sliders let you see where the images stop looking like their
-#   label.
+# - How strong is a choice: the sliders redraw the same images at any strength, for you to judge
+#   where they stop looking like their label.
 #
 # ## Exercises
 #
@@ -354,8 +354,9 @@ plt.show()
 
 # %% [markdown] tags=[]
 # The count says how many of the draws are upside down, and the figure shows them next to the
-# originals in the left column. Whether to train with it is your call; neither recipe in this
-# project uses it.
+# originals in the left column. Neither recipe in this project uses it: unlike a horizontal
+# mirror, an upside-down photo is not what a camera usually takes, so it would teach the
+# network images it is unlikely to meet.
 
 # %% [markdown] tags=[]
-# **Next:** notebook 3 builds the two networks these augmentations feed.
+# **Next:** notebook 3 builds the three networks these augmentations feed.

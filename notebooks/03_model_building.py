@@ -93,7 +93,7 @@ print(f"\n{dense / baseline_table['params'].sum():.1%} of the parameters are in 
 # ## The fast model
 #
 # The fast model is airbench94's network; docs/airbench94.md lists its settings and where this
-# project implements each. Four things set it apart from the baseline:
+# project implements each. Four of the things that set it apart from the baseline:
 #
 # - **Whitening.** After the `normalize` layer comes `whiten`, a 2x2 convolution with 24
 #   filters. Twelve are the eigenvectors of the 2x2x3 patches' second-moment matrix
@@ -131,8 +131,8 @@ show_source(models.fast.build_fast_model, models.fast._conv_group, models.fast._
 # Before training, the training code (`loop.fit_recipe`) estimates the patch statistics from
 # 5,000 training images and sets the whitening kernel from their eigenvectors. The images are
 # drawn **at random**: an image-folder copy is sorted by class, and the first 5,000 would all
-# be airplanes (notebook 1), one class's patches instead of the dataset's (exercise 3 measures
-# what that does). The layer's `build` shows which weight is frozen and which one trains:
+# be airplanes (notebook 1), one class's patches instead of the dataset's (exercise 3 fits the
+# filters to 1,000 airplanes and measures what they do to the outputs' variances). The layer's `build` shows which weight is frozen and which one trains:
 
 # %% tags=[]
 from cifar_lib.training import loop
@@ -322,8 +322,10 @@ print(f"uniform:  accuracy 10.0%, cross-entropy ln 10 = {np.log(10):.2f}, top pr
 # - Untrained, the three networks are close to chance on 500 test images (accuracy near 10%,
 #   cross-entropy near ln 10 = 2.30). The baseline outputs probabilities (its rows sum to 1),
 #   the fast and quick networks output logits.
-# - Models take 0..255 pixels and normalize inside, so a saved model carries its own
-#   preprocessing (loading a fast or quick one needs `cifar_lib` importable).
+# - Models take 0..255 pixels and normalize inside (the `normalize` layer in the tables), so
+#   there is no separate preprocessing step to forget; the fast and quick networks' custom
+#   layers are registered with Keras by `cifar_lib` (`models/fast.py`), which must be
+#   importable to load them.
 #
 # ## Exercises
 #
@@ -349,7 +351,8 @@ print(f"uniform:  accuracy 10.0%, cross-entropy ln 10 = {np.log(10):.2f}, top pr
 # %% [markdown] tags=[]
 # 3. **Whitening from the wrong sample.** Initialise a whitening layer from 1,000 airplane
 #    images only (what the first 1,000 images of a class-sorted copy would give) and measure
-#    its output variances on the same 500 random images as above. What happens?
+#    its output variances on the same 500 random training images as the check above
+#    (`picks[-500:]`). What happens?
 #    *Hint:* `data.y_train == 0` selects the airplanes; a fresh `models.fast.Whitening()` needs
 #    `.build((None, 32, 32, 3))` before `init_from_images`; compare with `np.diag(cov)` from
 #    the check above. Use new names, so that `whiten` keeps its filters.
@@ -395,9 +398,10 @@ print(f"\n1.5 x the fast widths: {width_flops['fast 96/384/384'] / width_flops['
       f"(1.5 squared = {1.5 ** 2:.2f})")
 
 # %% [markdown] tags=[]
-# Work grows roughly with the square of the width: 1.5 times the fast widths costs 2.16 times
-# the FLOPs, a little less than 1.5 squared because the whitening layer and the first
-# convolution's input (24 channels) do not widen. The widest network has more parameters than
+# Scaling all the fast widths by 1.5 costs 2.16 times the FLOPs, a little less than 1.5
+# squared, because the whitening layer and the first convolution's input (24 channels) do not
+# widen. At small widths that fixed part dominates: the fast widths are 4 to 8 times those of
+# (16, 32, 32), yet the fast network does 19 times its work, not 16 to 64 times. The widest network has more parameters than
 # the fast one but fewer than the baseline, and does less arithmetic than the baseline;
 # widths (16, 32, 32) need less arithmetic than any of the three.
 #

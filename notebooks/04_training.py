@@ -80,8 +80,10 @@ show_source(loop.fit_recipe, loop.compiled_model)
 #
 # - `compiled_model`: the network of notebook 3, the optimizer with its learning-rate schedule
 #   (below), the cross-entropy loss with label smoothing (below), and accuracy as the metric.
-# - the whitening filters are set once from 5,000 random training images (notebook 3), before
-#   the first step; a resumed run loads its saved weights instead (`restore`).
+# - for the fast-family networks (quick and fast), the whitening filters are set once from 5,000
+#   random training images (all of them when there are fewer; notebook 3), before the first
+#   step; a resumed run loads its saved weights instead (`restore`). The baseline has no
+#   whitening layer.
 # - `train_stream`: the augmented, shuffled batches of notebook 2; `validation_data`: plain
 #   batches of the watched set, evaluated after every epoch.
 # - `recipe_callbacks`: the two parts of the recipe that act between steps, the whitening-bias
@@ -152,7 +154,7 @@ print(f"loss of a prediction equal to the smoothed target: {float(smoothing_loss
 print(f"loss of a 99% sure correct prediction: {float(smoothing_loss(target, target * 0.989 + 0.001)):.3f}")
 
 # %% [markdown] tags=[]
-# So with label smoothing 0.2 a run's training loss cannot fall below 0.87, and a prediction
+# So with label smoothing 0.2 a run's training loss cannot fall below 0.867, and a prediction
 # that is 99% sure of the right class scores worse than one that is 82% sure. Without it
 # (`label_smoothing=0`) the loss can approach 0.
 #
@@ -208,7 +210,8 @@ print("short runs:", small)
 
 
 def short_run(**settings) -> training.TrainResult:
-    """A short run of RECIPE with ``settings`` changed; runs of the same resolved recipe share a folder."""
+    """A short run of RECIPE with ``settings`` changed, in a folder named by what they change (for
+    another SEED or VAL_FRACTION, use another RUN_DIR: a folder keeps the run it holds)."""
     base, changed = training.get_recipe(RECIPE), training.resolve_recipe(RECIPE, **settings)
     diff = [f"{k}={v}" for k, v in changed.to_dict().items() if v != base.to_dict()[k]]
     folder = os.path.relpath(lesson.run_dir / "short" / ("-".join(diff) or "recipe"))  # relative: it gets printed
@@ -233,13 +236,16 @@ chosen = max(scores, key=lambda v: (scores[v], v == getattr(training.get_recipe(
 print(f"chosen: {TUNE} = {chosen}" if scores else "no choice made: the recipe's own value stays")
 
 # %% [markdown] tags=[]
-# The higher validation score wins (a tie keeps the recipe's own value). A difference within a
-# standard error or two is as likely to be luck as a real effect, and short runs on a subset
+# The higher validation score wins (a tie keeps the recipe's own value). Luck alone moves one
+# score by more than one standard error about a third of the time and by more than two about
+# one time in twenty; the difference of two scores has a standard error about 1.4 times that of
+# one, and the seed-to-seed spread of training comes on top. Short runs on a subset
 # need not rank settings the way full runs do: the README's full 8-epoch runs on all 50,000
 # images (one each, scored on the test set) ended 1.0 point *higher* with label smoothing 0.2
 # (86.80%) than without (85.78%). Why the short runs rank them the other way is not measured
 # here; a few epochs on a few thousand images is not the regime of the full run. To be surer,
-# repeat with another `SEED` or with longer runs. The test set has not been touched.
+# repeat with another `SEED` (and a new `RUN_DIR`) or with longer runs. The test set has not
+# been touched.
 #
 # ## The run
 #
@@ -378,7 +384,8 @@ for name, r in published.items():
 # trained on it are reported to lose 2-3 points against the official files (docs/airbench94.md);
 # its test set also has 5,000 images instead of 10,000. A check of the port itself, airbench's
 # loop rewritten in PyTorch and run on the same data at reduced widths (one seed each, described
-# in the README), ended 0.1 points apart; the rest of the gap is not explained here. Measure your
+# in the README), ended 0.1 points apart (0.3 with TTA); the rest of the gap is not explained
+# here. Measure your
 # own runs on the data you have, and say which it is.
 #
 # The published runs of all three recipes, per epoch, against training minutes on that 2-core
@@ -454,12 +461,13 @@ first_loss = {}
 for name, knots in (("warm-up", training.get_recipe(RECIPE).lr_knots), ("no warm-up", ((0.0, 1.0), (1.0, 0.07)))):
     r = short_run(lr_knots=knots)
     first_loss[name] = r.history["loss"].iloc[0]
-    print(f"{name:<10} training loss in epoch 1: {first_loss[name]:.3f}; "
+    print(f"{name:<10} training loss after epoch 1: {first_loss[name]:.3f}; "
           f"final validation accuracy {r.run_info['final']['val_accuracy']:.2%}")
 
 # %% [markdown] tags=[]
-# The first line is the schedule as the recipe has it, the second starts at the peak rate. The
-# printed losses say which of the two learned more in its first epoch on this subset.
+# The first line is the schedule as the recipe has it, the second starts at the peak rate.
+# The loss "after epoch 1" is Keras' mean over that epoch's batches; the printed losses say
+# which of the two learned more in its first epoch on this subset.
 #
 # **Exercise 3.**
 

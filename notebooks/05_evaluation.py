@@ -12,7 +12,7 @@
 # validation split during training. The recipe it trains was designed earlier, though, by
 # comparing test accuracy, as airbench reports it (README, *The quick recipe*): its widths,
 # epochs and batch size were chosen on these same test images, so the test accuracy below is
-# slightly optimistic. The published model, used when notebook 4 has not been run, is older still: it
+# likely optimistic, by an amount nothing here measures. The published model, used when notebook 4 has not been run, is older still: it
 # trained on all 50,000 training images with the test set monitored after each epoch, and it
 # is the model of the last epoch. The cells that load the model print how it was trained.
 #
@@ -121,6 +121,9 @@ pd.DataFrame(
 # - *The TTA gain* compares the same model on the same images, so it is better judged by
 #   counting the images TTA fixed (wrong without it, right with it) and those it broke (right
 #   without it, wrong with it): the gain is the difference of the two counts, divided by n.
+#   If TTA made no difference on average, an image would be as likely to be fixed as broken,
+#   and the two counts would differ by chance by about the square root of their sum (McNemar's
+#   test); a difference several times that is not noise.
 #
 # A second training run (another seed) would land somewhere else again; this notebook does not
 # measure by how much.
@@ -206,8 +209,8 @@ reports.confused_pairs_both_ways(y_test, predicted, CLASS_NAMES, top=10)
 # %% [markdown] tags=[]
 # Read the tables: are the pairs at the top classes that look alike (two animals, two
 # vehicles)? Such mistakes are *semantic*: the classes share shapes, textures or backgrounds.
-# Mistakes across the animal/vehicle divide are not explained that way. The cell below counts
-# them:
+# Mistakes across the animal/vehicle divide are not semantic in that sense, though some may
+# share a background (a bird and an airplane against the sky). The cell below counts them:
 
 # %% tags=[]
 is_vehicle = np.isin(CLASS_NAMES, ["airplane", "automobile", "ship", "truck"])
@@ -284,7 +287,7 @@ widgets.VBox([widgets.HBox([cell_picker, page_picker]),
 # ## Summary
 #
 # - The test set measures a model here; the run of notebook 4 chose nothing by it, but the
-#   recipe's design did, so its test accuracy is slightly optimistic.
+#   recipe's design did, so its test accuracy is likely optimistic (by an amount not measured).
 # - Test-time augmentation averages the logits of mirrored and shifted views; its gain is
 #   printed above, with the images it fixed and broke, next to the standard error of one
 #   accuracy on the test set.
