@@ -39,6 +39,7 @@ class Profile:
     small_images: int  # short comparison runs (tuning, exercises): this many training images ...
     small_epochs: int  # ... for this many epochs ...
     small_batch: int  # ... at this batch size
+    corruption_images: int  # test images notebook 6 corrupts (6 corruptions x 5 severities each)
 
     def small_run(self) -> dict:
         """``train`` settings of a short comparison run: minutes on a 2-core CPU in full, seconds in ci."""
@@ -46,8 +47,10 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "full": Profile("full", None, None, None, None, fresh_run=False, small_images=5000, small_epochs=4, small_batch=256),
-    "ci": Profile("ci", 1024, 500, 1, 256, fresh_run=True, small_images=512, small_epochs=1, small_batch=128),
+    "full": Profile("full", None, None, None, None, fresh_run=False, small_images=5000, small_epochs=4, small_batch=256,
+                    corruption_images=1000),
+    "ci": Profile("ci", 1024, 500, 1, 256, fresh_run=True, small_images=512, small_epochs=1, small_batch=128,
+                  corruption_images=100),
 }
 
 
@@ -113,6 +116,19 @@ class Lesson:
         if self.profile.fresh_run:
             clear_run(self.run_dir)
         return overrides
+
+    def find_model(self, model_path: "str | Path | None" = None) -> tuple[Path, dict | None]:
+        """The model to evaluate and its run record (None when it has none): ``model_path``, else
+        notebook 4's ``RUN_DIR/model.keras``, else the published ``models/cifar10_quick.keras``."""
+        import json
+
+        candidates = ([Path(model_path)] if model_path else
+                      [self.run_dir / "model.keras", self.root / "models" / "cifar10_quick.keras"])
+        path = next((p for p in candidates if p.exists()), None)
+        if path is None:
+            raise FileNotFoundError(f"no model at {', '.join(map(self.show_path, candidates))}: run notebook 4 first")
+        record = path.with_name("run.json") if path.name == "model.keras" else path.with_suffix(".run.json")
+        return path, (json.loads(record.read_text()) if record.exists() else None)
 
     def tensorboard(self, logdir: "str | Path") -> None:
         """TensorBoard on ``logdir``, inline (what ``%tensorboard --logdir ...`` does).

@@ -200,3 +200,114 @@ def plot_per_class_accuracy(table: pd.DataFrame, save_to=None):
     ax.set_title("Accuracy per class")
     fig.tight_layout()
     return _save(fig, save_to)
+
+
+def plot_reliability(tables: Mapping[str, pd.DataFrame], save_to=None):
+    """Reliability diagram: accuracy against mean confidence per confidence bin, one line per
+    ``calibration.reliability_table``; the diagonal is perfect calibration. Below, how many
+    predictions fall in each bin."""
+    fig, (ax, counts) = plt.subplots(2, 1, figsize=(6.5, 6.5), sharex=True, gridspec_kw={"height_ratios": (3, 1)})
+    ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1, label="perfect calibration")
+    for (name, table), marker in zip(tables.items(), "osD^v"):
+        ax.plot(table["confidence"], table["accuracy"], marker=marker, label=name)
+        counts.plot(table["confidence"], table["count"], marker=marker, label=name)
+    ax.set(ylabel="accuracy in the bin", xlim=(0, 1.01), ylim=(0, 1.01),
+           title="Reliability: accuracy against confidence (15 equal-width bins)")
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    counts.set(xlabel="mean confidence (top probability) in the bin", ylabel="predictions")
+    counts.set_yscale("log")
+    counts.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_accuracy_by_coverage(tables: Mapping[str, pd.DataFrame], save_to=None):
+    """Accuracy on the answered predictions against the share answered (``calibration.accuracy_by_coverage``)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for (name, table), marker in zip(tables.items(), "osD^v"):
+        ax.plot(table["coverage"] * 100, table["accuracy"] * 100, marker=marker, label=name)
+    ax.set(xlabel="share of test images answered, most confident first (%)", ylabel="accuracy on them (%)",
+           title="Abstaining on the least confident predictions")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_corruption_grid(original: np.ndarray, corrupted: Mapping[str, Sequence[np.ndarray]], save_to=None):
+    """One image under every corruption (rows) and severity (columns), the original on the left."""
+    names = list(corrupted)
+    severities = len(next(iter(corrupted.values())))
+    fig, axes = plt.subplots(len(names), severities + 1, figsize=(1.35 * (severities + 1) + 1.2, 1.4 * len(names)),
+                             squeeze=False)
+    for row, name in enumerate(names):
+        for col, image in enumerate([original, *corrupted[name]]):
+            ax = axes[row, col]
+            ax.imshow(_as_display(image), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title("original" if col == 0 else f"severity {col}", fontsize=9)
+        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_corruption_accuracy(table: pd.DataFrame, clean: Mapping[str, float], save_to=None):
+    """Accuracy against severity, one panel per corruption; ``table`` has columns corruption,
+    severity, tta, accuracy; ``clean`` the accuracy without corruption per TTA level (dotted)."""
+    names = list(dict.fromkeys(table["corruption"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(2.3 * len(names), 3.2), sharey=True, squeeze=False)
+    for ax, name in zip(axes[0], names):
+        part = table[table["corruption"] == name]
+        for (tta, rows), colour in zip(part.groupby("tta", sort=False), ("tab:blue", "tab:orange")):
+            ax.plot(rows["severity"], rows["accuracy"] * 100, marker="o", color=colour, label=tta)
+            ax.axhline(clean[tta] * 100, color=colour, ls=":", lw=1)
+        ax.set(title=name, xlabel="severity", xticks=sorted(part["severity"].unique()))
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("test accuracy (%)")
+    axes[0, 0].set_ylim(0, 100)
+    axes[0, -1].legend(title="TTA (dotted: clean)", loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_grad_cam(images: np.ndarray, maps: np.ndarray, titles: Sequence[str], save_to=None, suptitle: str | None = None):
+    """Each image (top row) and its Grad-CAM map over it (bottom row, red: where the class was found)."""
+    n = len(images)
+    fig, axes = plt.subplots(2, n, figsize=(1.5 * n, 3.5), squeeze=False)
+    for i in range(n):
+        axes[0, i].imshow(_as_display(images[i]), interpolation="nearest")
+        axes[0, i].set_title(titles[i], fontsize=8)
+        axes[1, i].imshow(_as_display(images[i]), interpolation="nearest")
+        axes[1, i].imshow(maps[i], cmap="jet", alpha=0.45, vmin=0, vmax=1, interpolation="bilinear")
+        for ax in axes[:, i]:
+            ax.axis("off")
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return _save(fig, save_to)
+
+
+def plot_predictions(originals: Sequence[np.ndarray], inputs: np.ndarray, top: Sequence[Sequence[tuple[str, float]]],
+                     names: Sequence[str], save_to=None):
+    """Per photo: the photo, the 32x32 image the model sees, and bars of its top classes."""
+    n = len(inputs)
+    fig, axes = plt.subplots(n, 3, figsize=(8, 2.1 * n), squeeze=False, gridspec_kw={"width_ratios": (1, 1, 1.6)})
+    for i in range(n):
+        axes[i, 0].imshow(_as_display(originals[i]))
+        axes[i, 0].set_title(names[i], fontsize=9)
+        axes[i, 1].imshow(_as_display(inputs[i]), interpolation="nearest")
+        axes[i, 1].set_title("what the model sees (32x32)", fontsize=8)
+        for ax in axes[i, :2]:
+            ax.axis("off")
+        labels, values = zip(*top[i])
+        axes[i, 2].barh(range(len(values))[::-1], [100 * v for v in values], color="tab:blue")
+        axes[i, 2].set_yticks(range(len(values))[::-1], labels)
+        for y, v in zip(range(len(values))[::-1], values):
+            axes[i, 2].text(100 * v + 1, y, f"{v:.0%}", va="center", fontsize=8)
+        axes[i, 2].set_xlim(0, 115)
+        axes[i, 2].set_xlabel("probability (%)", fontsize=8)
+    fig.tight_layout()
+    return _save(fig, save_to)

@@ -1,7 +1,7 @@
 # %% [markdown] tags=[]
 # # 1. Meet the data: CIFAR-10
 #
-# Before we train anything we look at the data. Most mistakes in deep learning are data
+# Before we train anything we look at the data. Many mistakes in deep learning are data
 # mistakes: labels in the wrong order, pixels on the wrong scale, a validation set that leaks
 # into training, one class much rarer than the others, a "random" sample that is not random.
 # Each of them silently spoils either the model or the numbers we report about it, and none of
@@ -143,7 +143,7 @@ plt.show()
 #
 # ## Pixel statistics
 #
-# Networks train best when their inputs are centred around zero with unit spread. A common
+# Networks are usually fed inputs centred around zero with unit spread. A common
 # recipe for CIFAR-10, and the one this project's fast model uses (`cifar_lib/models/fast.py`),
 # subtracts a per-channel mean and divides by a per-channel standard deviation: `CIFAR_MEAN`
 # and `CIFAR_STD`, reference values measured on the official training set on the [0, 1] scale.
@@ -176,8 +176,8 @@ print("lowest mean:", min(means, key=means.get), "  highest mean:", max(means, k
 # The histograms below use a random sample of `HISTOGRAM_IMAGES` training images (plenty for
 # a picture; the legend gives the sample's own mean and spread). All three channels use the
 # whole range from 0 to 1. The last bin (values from 252/255 up to pure white) holds a spike in
-# all three channels; at the dark end only blue has a clear spike, in the first bin (values 0
-# to 3/255), while red and green have only a small bump there.
+# all three channels; at the dark end all three jump up in the first bin (values 0 to 3/255),
+# blue far more than red and green.
 
 # %% tags=[]
 sample = np.random.default_rng(SEED).choice(len(data.x_train), HISTOGRAM_IMAGES, replace=False)
@@ -199,7 +199,7 @@ print(np.corrcoef(pixels.T).round(2))
 # %% [markdown] tags=[]
 # The channels are strongly correlated (0.81 to 0.92): a bright pixel tends to be bright in all
 # three. The fast model's whitening layer, right after its per-channel normalization
-# (notebook 3), is estimated from the covariance of 2x2 patches, so it uses this colour
+# (notebook 3), is estimated from the (uncentred) covariance of 2x2 patches, so it uses this colour
 # correlation together with the correlation between neighbouring pixels.
 #
 # ## Training and validation data
@@ -207,7 +207,8 @@ print(np.corrcoef(pixels.T).round(2))
 # We will make many decisions: which recipe, how many epochs, which augmentation. If we made
 # them by looking at test accuracy, the test set would become part of training and its score
 # would no longer measure how well the model generalizes. So we hold out part of the
-# training set as a *validation* set, tune on it, and look at the test set only at the end.
+# training set as a *validation* set, tune on it, and look at the test set only at the end
+# (as far as this project manages it: notebook 5 says what was decided on the test set).
 #
 # The baseline recipe holds out 20%: 40,000 images to train on, 10,000 to validate with. The
 # split is *stratified* (each class keeps its share) and *seeded* (the same split every time).
@@ -264,7 +265,7 @@ print("split again with the same seed:", "identical" if same else "DIFFERENT")
 
 # %% [markdown] tags=[]
 # 3. **Notebook 4's split.** Notebook 4 holds out 10%. Split with `val_fraction=0.1` and
-#    `seed=1`: how many images go to each part, is the split still stratified, and how many
+#    `seed=SEED`: how many images go to each part, is the split still stratified, and how many
 #    images per class are held out? Use new variable names, so that `x_tr`, `x_val` and the
 #    rest keep the 80/20 split above. *Hint:* `np.bincount(labels, minlength=10)` counts the
 #    images per class.
@@ -309,7 +310,7 @@ print("darkest:", min(brightness, key=brightness.get), "  brightest:", max(brigh
 # **Exercise 3.** A 90/10 split with another seed, under new names:
 
 # %% tags=["solution"]
-x_tr90, y_tr90, x_val10, y_val10 = train_val_split(data.x_train, data.y_train, val_fraction=0.1, seed=1)
+x_tr90, y_tr90, x_val10, y_val10 = train_val_split(data.x_train, data.y_train, val_fraction=0.1, seed=SEED)
 print(f"train: {len(x_tr90):,} images   validation: {len(x_val10):,} images")
 print("validation images per class:", np.bincount(y_val10, minlength=len(CLASS_NAMES)).tolist())
 print("training images per class:", np.bincount(y_tr90, minlength=len(CLASS_NAMES)).tolist())

@@ -2,8 +2,7 @@
 # # 2. Augmentation: more data for free
 #
 # A network should not care whether the cat is two pixels further left, or looking left instead
-# of right. We know that; the network does not, and 50,000 images are not enough for it to
-# learn these invariances alone. *Data augmentation* teaches them by showing each training
+# of right. We know that; the network does not, unless it is shown. *Data augmentation* teaches them by showing each training
 # image in a slightly different version every time: a random transformation that does not
 # change the label.
 #
@@ -237,8 +236,9 @@ for recipe in (recipes.QUICK, recipes.FAST):
 # two numbers of each first line are equal), and epoch 0 follows `run_bits`. The images that
 # miss a pair of epochs are the ones the batching left out.
 #
-# The flip bits, the shuffle order and the crops all derive from the seed and the epoch number
-# (`epoch_seed = seed * 1000 + epoch` in `streams.fast_train_stream`). So a stream started at
+# Every random draw derives from the run's seed: the flip bits from the seed alone (the epoch's
+# parity decides which way they apply), the shuffle from `epoch_seed = seed * 1000 + epoch`,
+# and each batch's crops from `epoch_seed` and the batch's index (`streams.fast_train_stream`). So a stream started at
 # epoch 1, as after resuming a run at the end of epoch 0, gives the same batches as epoch 1 of
 # an uninterrupted stream. Checked here on random stand-in images:
 
@@ -261,11 +261,12 @@ print(f"{len(resumed)} batches of epoch 1, the same images with the same flips a
 # - On the preview's draws, augmented batches keep the input's shape and dtype, and their
 #   values stay within 0..255.
 # - Alternating flip flips every image the other way in consecutive epochs; with
-#   `drop_remainder`, the images left out of an epoch (336 per epoch for quick, 848 for fast)
-#   are seen one way only in that pair of epochs.
+#   `drop_remainder`, an image left out of one of two consecutive epochs (336 per epoch for
+#   quick, 848 for fast) is seen one way only in that pair, and a few images left out of both
+#   are not seen at all in it.
 # - Started at epoch 1, the fast stream gives the same batches as epoch 1 of an uninterrupted
-#   stream: its random draws derive from the seed and the epoch number.
-# - How strong is a choice: the sliders redraw the same images at any strength, for you to judge
+#   stream: its random draws derive from the seed, the epoch number and the batch index.
+# - How strong is a choice: the sliders redraw the same images at any strength in their ranges, for you to judge
 #   where they stop looking like their label.
 #
 # ## Exercises

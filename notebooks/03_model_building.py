@@ -129,7 +129,7 @@ show_source(models.fast.build_fast_model, models.fast._conv_group, models.fast._
 # ### The whitening initialisation
 #
 # Before training, the training code (`loop.fit_recipe`) estimates the patch statistics from
-# 5,000 training images and sets the whitening kernel from their eigenvectors. The images are
+# 5,000 training images (`loop.WHITENING_SAMPLES`) and sets the whitening kernel from their eigenvectors. The images are
 # drawn **at random**: an image-folder copy is sorted by class, and the first 5,000 would all
 # be airplanes (notebook 1), one class's patches instead of the dataset's (exercise 3 fits the
 # filters to 1,000 airplanes and measures what they do to the outputs' variances). The layer's `build` shows which weight is frozen and which one trains:
@@ -401,7 +401,8 @@ print(f"\n1.5 x the fast widths: {width_flops['fast 96/384/384'] / width_flops['
 # Scaling all the fast widths by 1.5 costs 2.16 times the FLOPs, a little less than 1.5
 # squared, because the whitening layer and the first convolution's input (24 channels) do not
 # widen. At small widths that fixed part dominates: the fast widths are 4 to 8 times those of
-# (16, 32, 32), yet the fast network does 19 times its work, not 16 to 64 times. The widest network has more parameters than
+# (16, 32, 32), yet the fast network does only 19 times its work, near the bottom of the 16 to 64 times that
+# squaring the width ratios suggests. The widest network has more parameters than
 # the fast one but fewer than the baseline, and does less arithmetic than the baseline;
 # widths (16, 32, 32) need less arithmetic than any of the three.
 #
@@ -421,7 +422,7 @@ print("random filters:  ", np.diag(cov).round(2))
 # Fitted to airplanes, the first ten filters' variances on random images spread from 0.57 to
 # 1.87, where the filters fitted to a random sample stay between 0.77 and 1.03: filters fitted
 # to one class's patches do not whiten the patches of the dataset as a whole. The last two
-# filters, damped by `eps`, come out about the same in both.
+# filters come out about the same in both.
 
 # %% [markdown] tags=[]
 # **Next:** notebook 4 trains the quick network, and shows the optimizer that makes it fast.

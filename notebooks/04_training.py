@@ -3,14 +3,15 @@
 #
 # A *recipe* is everything that defines a training run except the data: the model, the
 # optimizer and its schedule, the augmentation, the number of epochs, the batch size, the seed.
-# In `cifar_lib.training` recipes are plain data (a frozen dataclass), so a run is reproducible
-# from its record, and comparing two runs means comparing two tables. There are three:
+# In `cifar_lib.training` recipes are plain data (a frozen dataclass), so a run's settings are
+# recorded in full with it, and comparing two runs means comparing two tables. There are three:
 #
 # - **quick** (the default here): airbench94's recipe on a narrower network (48/96/96 channels
-#   instead of 64/256/256), for 8 epochs instead of 10, at batch 512 instead of 1024, sized for
+#   instead of 64/256/256), for 8 epochs instead of the fast recipe's 10, at batch 512 instead of 1024, sized for
 #   a 2-core CPU. The published quick model (`models/cifar10_quick.keras`, trained on all 50,000
-#   training images) reached 86.80% test accuracy after 322 s of training on the 2-core AMD EPYC
-#   of the README.
+#   training images) reached 86.80% test accuracy after 322 s of training on a 2-core AMD EPYC at 2.60 GHz
+#   with AVX-512, the machine of the README's tables (this notebook's own run prints its CPU
+#   below).
 # - **fast**: this project's port of airbench94 (Keller Jordan, 2024): Nesterov SGD with a very
 #   high learning rate, warm-up and linear decay, label smoothing, a lookahead average of the
 #   weights, batch 1024, 10 epochs on all 50,000 training images (airbench94 itself trains 9.9
@@ -53,7 +54,7 @@ lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 # %% tags=[]
 from cifar_lib import training
 
-# every setting is checked here, before any data is loaded (in ci this also empties the run folder)
+# the recipe settings are checked here, before any data is loaded (in ci this also empties the run folder)
 overrides = lesson.training_overrides(RECIPE, epochs=EPOCHS, subset=SUBSET, batch_size=BATCH_SIZE, seed=SEED,
                                       val_fraction=VAL_FRACTION)
 for value in CANDIDATES or ():
@@ -121,8 +122,8 @@ show_source(loop.make_optimizer)
 # ### The learning-rate schedule
 #
 # A piecewise-linear multiplier on the rate through the recipe's `lr_knots`: it starts at 0.2,
-# climbs to 1.0 at 23% of the steps (a warm-up: batch norm statistics and momentum settle before
-# the big steps), then falls linearly to 0.07 at the end.
+# climbs to 1.0 at 23% of the steps (a warm-up: the largest steps come only after the network
+# has trained a little), then falls linearly to 0.07 at the end.
 
 # %% tags=[]
 show_source(schedules.PiecewiseLinear.multiplier)
@@ -283,8 +284,9 @@ print(f"{step_seconds:.2f} s per step of {recipe.batch_size} images ({recipe.bat
 # keeps the best epoch by validation accuracy as `best.keras` (notebook 5 uses the final model).
 #
 # **Resuming.** After every epoch, `train` saves its state (weights, optimizer, history) in
-# `RUN_DIR/checkpoint/`. If the run is interrupted (Kernel > Interrupt, the job is killed),
-# simply **run this cell again**: with the same recipe and the same `RUN_DIR` it continues
+# `RUN_DIR/checkpoint/`. If the run is interrupted with Kernel > Interrupt, simply **run
+# this cell again**; if the kernel died (the job was killed, the machine restarted), run the
+# notebook again from the top. Either way, with the same recipe and the same `RUN_DIR` it continues
 # after the last finished epoch; the quick and fast recipes then see exactly the batches an
 # uninterrupted run would have seen (the baseline's stream starts its shuffling anew). A
 # finished run is loaded, not retrained; to train again from scratch, use a new `RUN_DIR` (or
@@ -322,7 +324,8 @@ result.history.round(4)
 # Loss and accuracy per epoch, on the training stream (augmented) and on the watched set, both
 # scored with the run's loss (label smoothing included, if the run uses it). The dotted line is chance level: an
 # untrained network guesses 10% right and scores a loss of ln 10 = 2.30, so the distance from
-# it to the first points is what the first epoch learned.
+# it to the first validation point is what the first epoch learned (the training points are
+# means over each epoch's batches, taken while the network was still learning).
 
 # %% tags=[]
 from cifar_lib import plots
@@ -361,7 +364,7 @@ lesson.tensorboard(lesson.run_dir)
 # ## How this compares
 #
 # The project publishes two trained models with the records of their runs (trained on all
-# 50,000 training images, test accuracy after each epoch, on the 2-core AMD EPYC of the README):
+# 50,000 training images, test accuracy after each epoch, on the 2-core AMD EPYC at 2.60 GHz):
 
 # %% tags=[]
 import json
@@ -383,9 +386,9 @@ for name, r in published.items():
 # JPEG re-encoding (quality 75, 4:2:0 chroma subsampling: colour kept at 16x16), and models
 # trained on it are reported to lose 2-3 points against the official files (docs/airbench94.md);
 # its test set also has 5,000 images instead of 10,000. A check of the port itself, airbench's
-# loop rewritten in PyTorch and run on the same data at reduced widths (one seed each, described
-# in the README), ended 0.1 points apart (0.3 with TTA); the rest of the gap is not explained
-# here. Measure your
+# loop rewritten in PyTorch and run on the same data at reduced widths (one seed each, a one-off
+# check described in the README whose code is not kept), ended 0.1 points apart (0.3 with TTA);
+# the rest of the gap is not explained here. Measure your
 # own runs on the data you have, and say which it is.
 #
 # The published runs of all three recipes, per epoch, against training minutes on that 2-core
@@ -395,9 +398,10 @@ for name, r in published.items():
 #
 # ## Summary
 #
-# - A run is the Keras loop of `fit_recipe`: `compile` (optimizer, label-smoothed loss,
-#   accuracy), the whitening initialisation, an augmented input stream, the recipe's callbacks,
-#   `fit`; `train` adds the lock, checkpoints, resume and records.
+# - A run is the Keras loop of `fit_recipe`: `compile` (optimizer, loss with the recipe's label
+#   smoothing, accuracy), the whitening initialisation, an augmented input stream, the recipe's
+#   callbacks, `fit`; `train` wraps it with checkpoints and resume (exercise 3 shows them), a
+#   folder lock and the run's records.
 # - The fast recipes are made of pieces shown here: PyTorch-style Nesterov SGD with 64x faster
 #   batch-norm biases, a warm-up-then-decay schedule, label smoothing (targets 0.82/0.02), and
 #   lookahead weight averaging, plus the whitening initialisation of notebook 3.

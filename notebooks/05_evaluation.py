@@ -53,25 +53,17 @@ x_test, y_test = data.x_test, data.y_test
 # images it trained and which split it watched during training.
 
 # %% tags=[]
-import json
-from pathlib import Path
-
 from cifar_lib import evaluation
 
-candidates = [Path(MODEL_PATH)] if MODEL_PATH else [lesson.run_dir / "model.keras", lesson.root / "models" / "cifar10_quick.keras"]
-model_path = next((p for p in candidates if p.exists()), None)
-if model_path is None:
-    raise FileNotFoundError(f"no model at {', '.join(map(lesson.show_path, candidates))}: run notebook 4 first")
+model_path, run = lesson.find_model(MODEL_PATH)
 model = evaluation.load_model(str(model_path))
 print("model:", lesson.show_path(model_path), f"({model.count_params():,} parameters)")
 
 # %% tags=[]
-run_file = model_path.with_name("run.json") if model_path.name == "model.keras" else model_path.with_suffix(".run.json")
-if run_file.exists():
-    run = json.loads(run_file.read_text())
+if run:
     print(f"trained on {run['n_train']:,} images, monitored on {run['val_source']} ({run['n_val']:,} images)")
 else:
-    print(f"no run record at {lesson.show_path(run_file)}")
+    print("no run record beside the model")
 
 # %% [markdown] tags=[]
 # ## Test-time augmentation (TTA)
@@ -413,5 +405,6 @@ for tta, r in results.items():
 # against the image alone (`none`), and the shifted pairs alone against the full six views.
 
 # %% [markdown] tags=[]
-# **This was the last notebook.** The README lists the commands to train and evaluate from the
-# command line, and the benchmarks behind every number.
+# **Next:** notebook 6 asks how far this model can be trusted: how much of its accuracy is
+# luck, whether its confidence means anything, how it fares on worse images, and whether the
+# test labels are right.

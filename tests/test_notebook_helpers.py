@@ -90,3 +90,18 @@ def test_show_source_shows_the_library_code():
 
     shown = notebook.show_source(PiecewiseLinear.multiplier).data
     assert shown.startswith("```python\n# from cifar_lib.training.schedules\ndef multiplier(self, step):")
+
+
+def test_find_model_prefers_the_run_then_the_published_model(tmp_path):
+    import json
+
+    root = Path(__file__).resolve().parent.parent
+    lesson = notebook.Lesson(notebook.PROFILES["ci"], root, tmp_path / "run", tmp_path / "figures", 0)
+    path, record = lesson.find_model()
+    assert path == root / "models" / "cifar10_quick.keras" and record["recipe"]["name"] == "quick"
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "model.keras").write_bytes(b"")
+    (tmp_path / "run" / "run.json").write_text(json.dumps({"val_source": "validation"}))
+    assert lesson.find_model() == (tmp_path / "run" / "model.keras", {"val_source": "validation"})
+    with pytest.raises(FileNotFoundError, match="nowhere.keras"):
+        lesson.find_model(tmp_path / "nowhere.keras")
