@@ -1,13 +1,17 @@
-"""Command line: ``python -m cifar_lib {train,evaluate,pipeline} ...`` (``--help`` on each)."""
+"""Command line: ``python -m cifar_lib {train,evaluate,predict,export,pipeline} ...`` (``--help`` on each)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from cifar_lib import pipeline
 from cifar_lib.config import quiet_tensorflow
+from cifar_lib.export import FORMATS
+
+TTA_LEVELS = ("none", "mirror", "mirror_translate")  # cifar_lib.evaluation's, named here: it imports TensorFlow
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -50,6 +54,55 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict(args: argparse.Namespace) -> int:
+    from cifar_lib.evaluation import load_model
+    from cifar_lib.predict import check_top, format_result, predict_images
+
+    paths = args.leading_images + args.images
+    if not paths:
+        raise ValueError("no images given: name image files or folders after the options")
+    check_top(args.top)  # before the model loads
+    model = load_model(args.model)  # a missing or damaged file: one line naming it, exit 2
+    results = predict_images(model, paths, tta=args.tta, top=args.top)
+    failed = [r for r in results if "error" in r]
+    for result in failed:
+        print(f"error: {result['error']}", file=sys.stderr)
+    if args.json:
+        for result in results:
+            for entry in result.get("top", ()):
+                entry["probability"] = round(entry["probability"], 4)
+        print(json.dumps({"model": args.model, "tta": args.tta, "predictions": results}, indent=2))
+    else:
+        for result in results:
+            if "error" not in result:
+                print(format_result(result))
+    return 0 if not failed else 2 if len(failed) == len(results) else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    from cifar_lib.evaluation import load_model
+    from cifar_lib.export import check_destination, export_model, size_on_disk
+
+    check_destination(args.format, args.out)  # a wrong --out is refused before the model is loaded
+    model = load_model(args.model)
+    path = export_model(model, args.format, args.out)
+    print(f"{path}: {args.format} export of {args.model} ({size_on_disk(path) / 1e6:.1f} MB); "
+          f"checked in its own runtime against Keras on random images")
+    return 0
+
+
+class _TtaOrImage(argparse.Action):
+    """``--tta`` with an optional level: ``--tta photo.jpg`` means the default level, then an image."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        if value is not None and value not in TTA_LEVELS:
+            if not os.path.exists(value):
+                parser.error(f"argument --tta: invalid choice: {value!r} (choose from {', '.join(TTA_LEVELS)})")
+            namespace.leading_images = [*namespace.leading_images, value]
+            value = None
+        setattr(namespace, self.dest, self.const if value is None else value)
+
+
 def _pipeline(args: argparse.Namespace) -> int:
     return pipeline.run_from_args(args)
 
@@ -80,11 +133,31 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", required=True, help="a saved .keras model, e.g. models/cifar10_fast.keras")
     e.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
     e.add_argument("--tta", nargs="?", const="mirror_translate", default="none",
-                   choices=("none", "mirror", "mirror_translate"),
+                   choices=TTA_LEVELS,
                    help="test-time augmentation; --tta alone means mirror_translate (6 views)")
     e.add_argument("--limit", type=int, help="evaluate a class-balanced sample of N test images")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.set_defaults(func=_evaluate)
+
+    r = sub.add_parser("predict", help="the top classes of your own images (any size: centre square, shrunk to 32x32)",
+                       epilog="exit status: 0 every image predicted, 1 some files could not be read, "
+                              "2 a bad model or setting, or no readable image at all")
+    r.add_argument("--model", required=True, help="a saved .keras model, e.g. models/cifar10_quick.keras")
+    r.add_argument("--tta", nargs="?", const="mirror_translate", default="none", action=_TtaOrImage,
+                   metavar="LEVEL", help="test-time augmentation: none (default), mirror or mirror_translate; "
+                                         "--tta alone means mirror_translate (6 views)")
+    r.add_argument("--top", type=int, default=3, help="how many classes to show per image (default 3)")
+    r.add_argument("--json", action="store_true", help="print JSON instead of one line per image")
+    r.add_argument("images", nargs="*", metavar="IMAGE_OR_FOLDER",
+                   help="image files, or folders (their image files, not subfolders)")
+    r.set_defaults(func=_predict, leading_images=[])
+
+    x = sub.add_parser("export", help="export a saved model to run without Keras: SavedModel, LiteRT or ONNX")
+    x.add_argument("--model", required=True, help="a saved .keras model, e.g. models/cifar10_quick.keras")
+    x.add_argument("--format", required=True, choices=FORMATS,
+                   help="saved_model (a folder, TensorFlow), litert (a .tflite file) or onnx (an .onnx file)")
+    x.add_argument("--out", required=True, help="where to write it: a folder for saved_model, else a file")
+    x.set_defaults(func=_export)
 
     p = sub.add_parser("pipeline", help="run notebooks 01..05 with papermill")
     pipeline.add_arguments(p)

@@ -47,6 +47,8 @@ def quiet_tensorflow(import_now: bool = True) -> None:
             import tensorflow as tf
 
             tf.config.list_physical_devices()
+    if "tensorflow" in sys.modules:  # TensorFlow sets its logger to INFO when it first uses it in a notebook kernel
+        sys.modules["tensorflow"].get_logger().setLevel(logging.ERROR)
 
 
 def configure_threads(intra_op: int | None = None, inter_op: int | None = None) -> None:

@@ -146,7 +146,7 @@ plt.show()
 # Networks are usually fed inputs centred around zero with unit spread. A common
 # recipe for CIFAR-10, and the one this project's fast model uses (`cifar_lib/models/fast.py`),
 # subtracts a per-channel mean and divides by a per-channel standard deviation: `CIFAR_MEAN`
-# and `CIFAR_STD`, reference values measured on the official training set on the [0, 1] scale.
+# and `CIFAR_STD`, airbench's reference values on the [0, 1] scale (docs/airbench94.md).
 # (The baseline model only divides by 255, with a `Rescaling(1/255)` layer:
 # `cifar_lib/models/baseline.py`.) Let's measure them ourselves, on all 50,000 training
 # images: 50,000 x 32 x 32 = 51.2 million values per channel. Counting how often each of the
@@ -229,7 +229,9 @@ print("split again with the same seed:", "identical" if same else "DIFFERENT")
 # the same split. The quick and fast recipes of notebook 4 follow airbench and normally train
 # on all 50,000 images; notebook 4 holds out a stratified validation split by default
 # (`VAL_FRACTION = 0.1`: 45,000 images to train on, 5,000 to validate with) to choose its
-# settings, and the test set is measured once, in notebook 5.
+# settings, and the test set is measured in notebooks 5 to 7 with nothing chosen on it (notebook
+# 6 fits its calibration on the validation split, or on a half of the test set that it then
+# does not report on).
 #
 # ## Summary
 #
@@ -239,7 +241,8 @@ print("split again with the same seed:", "identical" if same else "DIFFERENT")
 # - The loader sorts an image-folder copy by class: sample at random, with a seed.
 # - On the JPEG copy the per-channel means match the reference values `CIFAR_MEAN` to three
 #   decimals, and the standard deviations are slightly smaller than `CIFAR_STD`; the fast model
-#   normalizes with the reference values, the baseline only divides by 255. Blue has the
+#   normalizes with the reference values, the baseline only divides by 255 (`models/fast.py`,
+#   `models/baseline.py`; notebook 3 shows both networks). Blue has the
 #   lowest mean.
 # - The three colour channels are strongly correlated (0.81 to 0.92 on a random pixel sample).
 # - A stratified, seeded split gives a validation set for decisions; the test set is for the
@@ -307,7 +310,7 @@ print("darkest:", min(brightness, key=brightness.get), "  brightest:", max(brigh
 # differences between classes in every channel: it shifts and scales each channel the same
 # way for every image.
 #
-# **Exercise 3.** A 90/10 split with another seed, under new names:
+# **Exercise 3.** A 90/10 split with the notebook's seed, under new names:
 
 # %% tags=["solution"]
 x_tr90, y_tr90, x_val10, y_val10 = train_val_split(data.x_train, data.y_train, val_fraction=0.1, seed=SEED)

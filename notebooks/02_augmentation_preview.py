@@ -237,7 +237,8 @@ for recipe in (recipes.QUICK, recipes.FAST):
 # miss a pair of epochs are the ones the batching left out.
 #
 # Every random draw derives from the run's seed: the flip bits from the seed alone (the epoch's
-# parity decides which way they apply), the shuffle from `epoch_seed = seed * 1000 + epoch`,
+# parity decides which way they apply), the shuffle from `epoch_seed = seed * 1000 + epoch`
+# (together with TensorFlow's global seed, which `train` and `setup` also set from the seed),
 # and each batch's crops from `epoch_seed` and the batch's index (`streams.fast_train_stream`). So a stream started at
 # epoch 1, as after resuming a run at the end of epoch 0, gives the same batches as epoch 1 of
 # an uninterrupted stream. Checked here on random stand-in images:
@@ -262,11 +263,10 @@ print(f"{len(resumed)} batches of epoch 1, the same images with the same flips a
 #   values stay within 0..255.
 # - Alternating flip flips every image the other way in consecutive epochs; with
 #   `drop_remainder`, an image left out of one of two consecutive epochs (336 per epoch for
-#   quick, 848 for fast) is seen one way only in that pair, and a few images left out of both
-#   are not seen at all in it.
+#   quick, 848 for fast) is seen one way only in that pair.
 # - Started at epoch 1, the fast stream gives the same batches as epoch 1 of an uninterrupted
 #   stream: its random draws derive from the seed, the epoch number and the batch index.
-# - How strong is a choice: the sliders redraw the same images at any strength in their ranges, for you to judge
+# - How strong is a choice: the sliders redraw the same images at each of their steps, for you to judge
 #   where they stop looking like their label.
 #
 # ## Exercises

@@ -5,7 +5,8 @@
 # normalize them *inside* the model. A saved model therefore carries its own preprocessing:
 # there is no preprocessing step to forget at prediction time. (Loading a saved fast or quick
 # model still needs `cifar_lib` importable: its `Whitening` layer and `DiracInit` initializer
-# are custom classes that the library registers with Keras.)
+# are custom classes that `cifar_lib/models/fast.py` registers with Keras; notebook 7 exports
+# models to formats that need neither.)
 #
 # - **baseline**: the network of the Keras script this project started from (its "seed").
 #   Five 3x3 convolutions (128 to 512 channels) with max-pooling and dropout, then three dense
@@ -17,7 +18,7 @@
 #   it in minutes (notebook 4).
 #
 # We read their code, then look at where their parameters and their computation go; notebook 4
-# trains them.
+# trains one of them (the quick network by default).
 
 # %% tags=["parameters"]
 PROFILE = None  # None: $CIFAR_PROFILE, else "full" (the real thing); "ci" is a smoke test
@@ -323,9 +324,7 @@ print(f"uniform:  accuracy 10.0%, cross-entropy ln 10 = {np.log(10):.2f}, top pr
 #   cross-entropy near ln 10 = 2.30). The baseline outputs probabilities (its rows sum to 1),
 #   the fast and quick networks output logits.
 # - Models take 0..255 pixels and normalize inside (the `normalize` layer in the tables), so
-#   there is no separate preprocessing step to forget; the fast and quick networks' custom
-#   layers are registered with Keras by `cifar_lib` (`models/fast.py`), which must be
-#   importable to load them.
+#   there is no separate preprocessing step to forget.
 #
 # ## Exercises
 #

@@ -54,7 +54,7 @@ lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 # %% tags=[]
 from cifar_lib import training
 
-# the recipe settings are checked here, before any data is loaded (in ci this also empties the run folder)
+# the recipe settings are checked here, before any data is loaded (in ci this also deletes the previous run's files)
 overrides = lesson.training_overrides(RECIPE, epochs=EPOCHS, subset=SUBSET, batch_size=BATCH_SIZE, seed=SEED,
                                       val_fraction=VAL_FRACTION)
 for value in CANDIDATES or ():
@@ -183,7 +183,7 @@ plt.show()
 # ## Data
 #
 # `load_cifar10` is the same as in notebook 1. In the CI profile we shrink the data so that the
-# whole notebook runs in a minute or two.
+# notebook is a quick smoke test.
 
 # %% tags=[]
 data = lesson.load_data(DATA)
@@ -239,8 +239,9 @@ print(f"chosen: {TUNE} = {chosen}" if scores else "no choice made: the recipe's 
 # %% [markdown] tags=[]
 # The higher validation score wins (a tie keeps the recipe's own value). Luck alone moves one
 # score by more than one standard error about a third of the time and by more than two about
-# one time in twenty; the difference of two scores has a standard error about 1.4 times that of
-# one, and the seed-to-seed spread of training comes on top. Short runs on a subset
+# one time in twenty. For two independent scores the standard error of their difference is
+# about 1.4 times that of one; these two are measured on the same validation images, which
+# makes it smaller (a paired count, as notebook 5 does for TTA, measures it), and the seed-to-seed spread of training comes on top. Short runs on a subset
 # need not rank settings the way full runs do: the README's full 8-epoch runs on all 50,000
 # images (one each, scored on the test set) ended 1.0 point *higher* with label smoothing 0.2
 # (86.80%) than without (85.78%). Why the short runs rank them the other way is not measured
@@ -399,9 +400,9 @@ for name, r in published.items():
 # ## Summary
 #
 # - A run is the Keras loop of `fit_recipe`: `compile` (optimizer, loss with the recipe's label
-#   smoothing, accuracy), the whitening initialisation, an augmented input stream, the recipe's
-#   callbacks, `fit`; `train` wraps it with checkpoints and resume (exercise 3 shows them), a
-#   folder lock and the run's records.
+#   smoothing, accuracy), the whitening initialisation (fast-family networks), an augmented
+#   input stream, the recipe's callbacks, `fit`; `train` wraps it with checkpoints and resume
+#   (exercise 3 shows them), the folder lock described above and the run's records.
 # - The fast recipes are made of pieces shown here: PyTorch-style Nesterov SGD with 64x faster
 #   batch-norm biases, a warm-up-then-decay schedule, label smoothing (targets 0.82/0.02), and
 #   lookahead weight averaging, plus the whitening initialisation of notebook 3.
@@ -432,7 +433,7 @@ for name, r in published.items():
 # 3. **Interrupt and resume.** Interrupt a short 2-epoch run at the start of its second epoch,
 #    then run the same training again. What does `history.csv` contain afterwards? *Hint:* a
 #    Keras callback that raises `KeyboardInterrupt` in `on_epoch_begin` does what Kernel >
-#    Interrupt does; `train(..., callbacks=[...])` adds it; `training.clear_run` empties a folder.
+#    Interrupt does; `train(..., callbacks=[...])` adds it; `training.clear_run` deletes a run's files from a folder.
 
 # %% tags=[]
 # Exercise 3: your code here
@@ -455,8 +456,10 @@ for name, start in (("with", training.get_recipe(RECIPE).ema_start_epoch), ("wit
     print(f"{name} lookahead: validation accuracy {ablation[name]:.2%} +- {error:.2%}")
 
 # %% [markdown] tags=[]
-# Read the difference against the standard errors printed beside it; a short run on a subset
-# is one measurement, not a verdict (the README's full runs measured this on all the data).
+# Here the two scores are 1.0 point apart, about 1.4 standard errors of one score, the run without
+# the lookahead ahead: within the noise of a short run. The README's full runs on all the data
+# (one each, scored on the test set) found the opposite, the lookahead worth 1.3 points (86.80%
+# with it, 85.46% without).
 #
 # **Exercise 2.**
 
@@ -470,8 +473,10 @@ for name, knots in (("warm-up", training.get_recipe(RECIPE).lr_knots), ("no warm
 
 # %% [markdown] tags=[]
 # The first line is the schedule as the recipe has it, the second starts at the peak rate.
-# The loss "after epoch 1" is Keras' mean over that epoch's batches; the printed losses say
-# which of the two learned more in its first epoch on this subset.
+# The loss "after epoch 1" is Keras' mean over that epoch's batches. Here the run without
+# warm-up has the lower first-epoch loss and ends with the slightly higher validation accuracy
+# (within a standard error): on a run this small the warm-up did not help; whether it helps a
+# full run is a full run's question.
 #
 # **Exercise 3.**
 

@@ -14,7 +14,8 @@
 # epochs and batch size were chosen on these same test images, so the test accuracy below is
 # likely optimistic, by an amount nothing here measures. The published model, used when notebook 4 has not been run, is older still: it
 # trained on all 50,000 training images with the test set monitored after each epoch, and it
-# is the model of the last epoch. The cells that load the model print how it was trained.
+# is the model of the last epoch. The cells that load the model print how many images it
+# trained on and which split it watched.
 #
 # **The test data.** This project's CIFAR-10 is a public JPEG re-encoding (quality 75, 4:2:0
 # chroma subsampling) whose test set holds 5,000 of the official 10,000 test images, 500 per
@@ -125,7 +126,9 @@ n_test, p_plain = len(y_test), results["none"]["accuracy"]
 print(f"one accuracy on {n_test:,} images: standard error {np.sqrt(p_plain * (1 - p_plain) / n_test):.2%}")
 right_plain = results["none"]["predicted"] == y_test
 right_tta = results["mirror_translate"]["predicted"] == y_test
-print(f"6-view TTA against none: fixed {np.sum(~right_plain & right_tta)} images, broke {np.sum(right_plain & ~right_tta)}")
+fixed, broke = int(np.sum(~right_plain & right_tta)), int(np.sum(right_plain & ~right_tta))
+print(f"6-view TTA against none: fixed {fixed} images, broke {broke}; the difference, {fixed - broke}, is "
+      f"{(fixed - broke) / max(np.sqrt(fixed + broke), 1):.1f} times the square root of their sum")
 
 # %% [markdown] tags=[]
 # From here on we analyse the predictions with full TTA (`mirror_translate`), airbench's
@@ -310,8 +313,9 @@ widgets.VBox([widgets.HBox([cell_picker, page_picker]),
 # Exercise 1: your code here
 
 # %% [markdown] tags=[]
-# 2. **Is the model overconfident?** Compare the model's mean confidence (its mean top
-#    probability) with its accuracy: a mean confidence above the accuracy means overconfident
+# 2. **Is the model overconfident?** Compare the mean confidence of the 6-view TTA predictions
+#    used since the invariants above (`probabilities`: the mean top probability) with their
+#    accuracy: a mean confidence above the accuracy means overconfident
 #    on average, below it underconfident. Then compare the mean confidence of the right and of
 #    the wrong answers.
 #    *Hint:* `probabilities.max(axis=1)` is the confidence of each prediction and
@@ -368,7 +372,9 @@ print(f"mean confidence {top_probability.mean():.2%}, accuracy {is_right.mean():
 print(f"mean confidence when right {top_probability[is_right].mean():.2%}, when wrong {top_probability[~is_right].mean():.2%}")
 
 # %% [markdown] tags=[]
-# The first line answers the question on average over the test set; the second shows how much
+# The first line answers the question for the TTA predictions on average over the test set
+# (averaging the views changes the confidence too, so the plain predictions may come out
+# differently; notebook 6 measures both); the second shows how much
 # lower the mean confidence is on the wrong answers than on the right ones.
 
 # %% [markdown] tags=[]

@@ -100,3 +100,100 @@ def test_bad_settings_are_refused_before_any_data_is_loaded(argv, message, tmp_p
     monkeypatch.setattr("cifar_lib.data.load_cifar10", lambda *a, **k: pytest.fail("data loaded before the check"))
     assert main(["train", "--out", str(tmp_path / "r"), *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+QUICK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", "cifar10_quick.keras")
+
+
+@pytest.fixture
+def photos(tmp_path):
+    """Two readable images (a wide RGB JPEG, an RGBA PNG) and a text file named .jpg."""
+    from PIL import Image
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (60, 90, 3), dtype=np.uint8)).save(folder / "wide.jpg")
+    Image.fromarray(rng.integers(0, 256, (40, 40, 4), dtype=np.uint8), "RGBA").save(folder / "clear.png")
+    (folder / "fake.jpg").write_text("not a picture")
+    return folder
+
+
+def test_predict_prints_one_line_per_image_and_each_bad_file_on_stderr(tiny_model_path, photos, capsys):
+    assert main(["predict", "--model", str(tiny_model_path), str(photos)]) == 1  # some failed
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [str(photos / "clear.png"), str(photos / "wide.jpg")]
+    assert all(line.count("%") == 3 and line.count(",") == 2 for line in lines)
+    assert captured.err.strip() == f"error: {photos / 'fake.jpg'}: not an image (Pillow cannot identify the file's format)"
+
+
+def test_predict_json_tta_and_top_with_the_published_model(photos, capsys):
+    good = [str(photos / "wide.jpg"), str(photos / "clear.png")]
+    assert main(["predict", "--model", QUICK, "--tta", *good, "--top", "2", "--json"]) == 0  # --tta IMAGE: the default level
+    result = json.loads(capsys.readouterr().out)
+    assert result["tta"] == "mirror_translate" and [p["path"] for p in result["predictions"]] == good
+    assert all(len(p["top"]) == 2 for p in result["predictions"])
+    assert main(["predict", "--model", QUICK, "--tta", "mirror", good[0]]) == 0
+    assert capsys.readouterr().out.startswith(f"{good[0]}: ")
+
+
+def exit_status(argv: list[str]) -> int:
+    """main()'s status, also when argparse itself refuses (it exits with status 2)."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--tta", "sideways", "x.jpg"], "argument --tta: invalid choice: 'sideways'"),
+    (["--top", "0", "x.jpg"], "error: top must be a whole number from 1 to 10, got 0"),
+    ([], "error: no images given"),
+])
+def test_predict_refuses_bad_settings_before_loading_the_model(argv, message, capsys, monkeypatch):
+    monkeypatch.setattr("cifar_lib.evaluation.load_model", lambda *a: pytest.fail("model loaded before the check"))
+    assert exit_status(["predict", "--model", "any.keras", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_predict_exit_2_for_a_model_that_is_no_model_or_no_usable_input(tiny_model_path, photos, tmp_path, capsys):
+    assert main(["predict", "--model", str(photos / "fake.jpg"), str(photos / "wide.jpg")]) == 2
+    assert "fake.jpg: not a readable Keras model" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["predict", "--model", str(tiny_model_path), str(empty), str(photos / "fake.jpg")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {empty}: no image files",
+                   f"error: {photos / 'fake.jpg'}: not an image (Pillow cannot identify the file's format)"]
+
+
+def test_export_writes_a_checked_export(tiny_model_path, tmp_path, capsys):
+    out = tmp_path / "tiny.tflite"
+    assert main(["export", "--model", str(tiny_model_path), "--format", "litert", "--out", str(out)]) == 0
+    assert out.is_file() and capsys.readouterr().out.startswith(f"{out}: litert export of {tiny_model_path}")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--format", "onnx", "--out", "m.tflite"], "error: m.tflite: the onnx format writes one file named *.onnx"),
+    (["--format", "onnx", "--out", "m.onnx"], "error: onnx: needs the tf2onnx package (pip install tf2onnx)"),
+])
+def test_export_that_cannot_be_produced_is_one_line(argv, message, tiny_model_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "tf2onnx", None)  # as if tf2onnx were not installed
+    assert main(["export", "--model", str(tiny_model_path), *argv]) == 2
+    assert capsys.readouterr().err.strip() == message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.keras"]
+
+
+def test_help_lists_predict_and_export():
+    from cifar_lib.cli import build_parser
+
+    text = build_parser().format_help()
+    assert "predict" in text and "export" in text
+
+
+def test_the_cli_names_the_tta_levels_of_evaluation():
+    from cifar_lib import cli, evaluation
+
+    assert cli.TTA_LEVELS == evaluation.TTA_LEVELS

@@ -1,0 +1,289 @@
+# %% [markdown] tags=[]
+# # 7. Using the model: your own photos, what it looks at, and taking it elsewhere
+#
+# A trained model is only useful outside its notebook. Here we point it at photographs that
+# never were in CIFAR-10, look at which pixels made it decide, and export it to formats that
+# run without Keras or this library: a TensorFlow SavedModel (servers), LiteRT (phones and
+# small devices) and ONNX (other runtimes), checking that each export gives the same answers.
+
+# %% tags=["parameters"]
+PROFILE = None  # None: $CIFAR_PROFILE, else "full" (the real thing); "ci" is a smoke test
+DATA = None  # None: $CIFAR10_DATA, else the official download; or a path (JPEG tree, tar.gz, folder)
+RUN_DIR = None  # None: runs/pipeline-<profile>/ in the project
+FIGURES_DIR = None  # None: figures/ in a full run, RUN_DIR/figures in ci (committed figures stay untouched)
+SEED = 0  # seeds Python, NumPy, TensorFlow and Keras
+MODEL_PATH = None  # None: RUN_DIR/model.keras from notebook 4, else the published models/cifar10_quick.keras
+PHOTOS = None  # None: photographs that ship with scikit-image; or a list of your own image files or folders
+
+# %% tags=[]
+# %matplotlib inline
+import matplotlib.pyplot as plt
+import numpy as np
+
+from cifar_lib.notebook import setup
+
+lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
+
+# %% tags=[]
+from cifar_lib import evaluation, plots
+from cifar_lib.data import CLASS_NAMES
+
+model_path, run = lesson.find_model(MODEL_PATH)
+model = evaluation.load_model(str(model_path))
+print("model:", lesson.show_path(model_path))
+
+# %% [markdown] tags=[]
+# ## 1. Your own photos
+#
+# scikit-image ships a few photographs with its code, so they are on every machine that has it
+# installed. One is a cat, one a horse (a black silhouette), and three show things that are
+# not among the ten classes at all. We save them as files, the way your own photos would
+# arrive:
+
+# %% tags=[]
+from pathlib import Path
+
+import skimage.data
+from PIL import Image
+
+photo_dir = lesson.run_dir / "photos"
+photo_dir.mkdir(parents=True, exist_ok=True)
+samples = {"chelsea the cat": skimage.data.chelsea(), "horse silhouette": skimage.data.horse(),
+           "astronaut": skimage.data.astronaut(), "rocket": skimage.data.rocket(), "coffee": skimage.data.coffee()}
+for name, array in samples.items():
+    image = Image.fromarray(array if array.dtype == np.uint8 else (array * 255).astype(np.uint8))
+    image.save(photo_dir / f"{name.replace(' ', '_')}.png")
+photo_paths = [Path(p) for p in PHOTOS] if PHOTOS else sorted(photo_dir.glob("*.png"))
+print(len(photo_paths), "photos:", ", ".join(p.name for p in photo_paths))
+
+# %% [markdown] tags=[]
+# The network takes 32x32 pixels. A photo of any size is cut to a centred square (the middle
+# of a wide photo, the middle of a tall one) and shrunk to 32x32 by averaging: each output
+# pixel is the mean of the block of input pixels it covers (Pillow's BOX filter). This is the
+# whole conversion, and `python -m cifar_lib predict` uses the same one:
+
+# %% tags=[]
+from cifar_lib import predict
+from cifar_lib.notebook import show_source
+
+show_source(predict.to_model_input)
+
+# %% tags=[]
+results = predict.predict_images(model, photo_paths, tta="mirror_translate", top=3)
+for r in results:
+    print(predict.format_result(dict(r, path=Path(r["path"]).name)))
+
+# %% tags=[]
+originals = [np.asarray(Image.open(p).convert("RGB")) for p in photo_paths]
+inputs = np.stack([predict.to_model_input(Image.open(p)) for p in photo_paths])
+top3 = [[(t["class"], t["probability"]) for t in r["top"]] for r in results]
+plots.plot_predictions(originals, inputs, top3, [p.stem for p in photo_paths],
+                       save_to=lesson.figure("07_own_photos.png"))
+plt.show()
+
+# %% [markdown] tags=[]
+# Read the printed lines against what each photo shows. The model has no "none of these"
+# answer: its ten probabilities always add up to 1, so an astronaut, a rocket or a cup of
+# coffee is still given to one of the ten classes; how confidently, the bars show. A threshold
+# on the confidence (notebook 6, "Abstaining") is the simplest guard, and it fails whenever an
+# unknown object looks confidently like a known one. The 32x32 column shows what survives the
+# square crop and the shrinking (a wide photo loses its sides).
+#
+# ## 2. What does the network look at?
+#
+# *Grad-CAM* asks, for one class, which positions of a convolutional layer's feature maps raised
+# that class's score: it weights each feature map by the average gradient of the class's logit
+# with respect to it, adds them up and keeps the positive part. A few lines of `GradientTape`:
+
+# %% tags=[]
+from cifar_lib import explain
+
+show_source(explain.grad_cam)
+
+# %% [markdown] tags=[]
+# The default layer is the last of the second group, whose feature maps are 7x7 (the third
+# group's are 3x3, too coarse to show much); the map is enlarged to 32x32 for display, so it is
+# blurry by construction. First on test images the model got right, a random sample:
+
+# %% tags=[]
+data = lesson.load_data(DATA)
+test_probs = evaluation.predict(model, data.x_test)
+predicted = test_probs.argmax(axis=1)
+rng = np.random.default_rng(SEED)
+right = rng.choice(np.flatnonzero(predicted == data.y_test), 8, replace=False)
+plots.plot_grad_cam(data.x_test[right], explain.grad_cam(model, data.x_test[right]),
+                    [CLASS_NAMES[predicted[i]] for i in right], save_to=lesson.figure("07_grad_cam_right.png"),
+                    suptitle="Grad-CAM of the predicted class, correct predictions")
+plt.show()
+
+# %% [markdown] tags=[]
+# And on the most confident mistakes (as in notebook 5's gallery), for the class the model
+# wrongly chose:
+
+# %% tags=[]
+from cifar_lib.reports import misclassified
+
+worst = misclassified(data.y_test, test_probs, top=8)["index"].to_numpy()
+plots.plot_grad_cam(data.x_test[worst], explain.grad_cam(model, data.x_test[worst]),
+                    [f"{CLASS_NAMES[data.y_test[i]]} called\n{CLASS_NAMES[predicted[i]]} {test_probs[i].max():.0%}"
+                     for i in worst], save_to=lesson.figure("07_grad_cam_mistakes.png"),
+                    suptitle="Grad-CAM of the wrongly predicted class, most confident mistakes")
+plt.show()
+
+# %% [markdown] tags=[]
+# A map is a picture of a computation, not a proof. Before reading the maps, check that they
+# point at pixels that matter: cover the quarter of each image that Grad-CAM marks most
+# strongly (with the image's mean colour) and, separately, the quarter it marks least, and see
+# how much the predicted class's probability falls.
+
+# %% tags=[]
+sample = rng.choice(len(data.x_test), min(500, len(data.x_test)), replace=False)
+x, chosen = data.x_test[sample].astype("float32"), predicted[sample]
+maps = explain.grad_cam(model, x)
+drop = {}
+for label, pick in (("most marked quarter", maps >= np.quantile(maps, 0.75, axis=(1, 2), keepdims=True)),
+                    ("least marked quarter", maps <= np.quantile(maps, 0.25, axis=(1, 2), keepdims=True))):
+    covered = np.where(pick[..., None], x.mean(axis=(1, 2), keepdims=True), x)
+    after = evaluation.predict(model, covered)[np.arange(len(x)), chosen]
+    drop[label] = float((test_probs[sample, chosen] - after).mean())
+    print(f"covering the {label}: mean probability of the predicted class falls by {drop[label]:.3f}")
+
+# %% [markdown] tags=[]
+# If the maps mean something, covering the most marked quarter costs the prediction more than
+# covering the least marked one; the two printed numbers say whether it does here, on average
+# over these images. For single images, read the maps with that average in mind.
+#
+# ## 3. Taking the model elsewhere
+#
+# Keras exports a trained model with `model.export(path, format=...)`: "tf_saved_model" and
+# "litert" work for this model as they are. Keras' own "onnx" export does not: its converter
+# (tf2onnx) leaves the exact GELU's `Erfc` operation unconverted and turns the normalization
+# constants into extra model inputs, and onnxruntime refuses the file. Calling tf2onnx
+# directly, with a three-line rule that writes Erfc(x) as 1 - Erf(x) (ONNX has Erf), gives a
+# model that runs. Each export is then loaded by its own runtime, without Keras' model code or
+# this library's custom layers: TensorFlow's SavedModel loader, the `ai-edge-litert`
+# interpreter for LiteRT (formerly TensorFlow Lite), and `onnxruntime` for ONNX.
+
+# %% tags=[]
+from cifar_lib import export
+
+show_source(export._write, export._erfc_as_one_minus_erf)
+
+# %% tags=[]
+export_dir = lesson.run_dir / "exported"
+targets = {"saved_model": export_dir / "saved_model", "litert": export_dir / "model.tflite",
+           "onnx": export_dir / "model.onnx"}
+exported = {}
+for fmt, target in targets.items():
+    try:
+        exported[fmt] = export.export_model(model, fmt, target)
+        print(f"{fmt:<12} {lesson.show_path(exported[fmt])}")
+    except export.ExportError as problem:
+        print(f"{fmt:<12} not exported: {problem}")
+
+# %% [markdown] tags=[]
+# **Does the export give the same answers?** Each export, in its own runtime, on test images,
+# against Keras: how often the top class agrees, and the largest difference in any probability.
+
+# %% tags=[]
+check = rng.choice(len(data.x_test), min(1000, len(data.x_test)), replace=False)
+reference = test_probs[check]
+for fmt, path in exported.items():
+    run_exported = export.load_exported(path)
+    logits = np.concatenate([run_exported(data.x_test[check[i:i + 100]].astype("float32"))
+                             for i in range(0, len(check), 100)])
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    agree = (probs.argmax(axis=1) == reference.argmax(axis=1)).mean()
+    print(f"{fmt:<12} same class on {agree:.2%} of {len(check):,} test images; "
+          f"largest probability difference {np.abs(probs - reference).max():.1e}")
+
+# %% [markdown] tags=[]
+# `benchmarks/export_formats.py` measures each format's size on disk and how long one image
+# takes in its runtime on this machine; the README lists the figures. Loading an export needs
+# only its runtime, for example a SavedModel:
+#
+# ```python
+# import tensorflow as tf
+# served = tf.saved_model.load("exported/saved_model")
+# logits = served.serve(images_float32_0_to_255)  # shape (N, 10)
+# ```
+#
+# ## Summary
+#
+# - A photo becomes the model's input by a centred square crop and area-averaging to 32x32;
+#   `python -m cifar_lib predict` does the same.
+# - The model always answers with one of its ten classes; pictures of other things get one too.
+# - Grad-CAM shows where a layer's features raised a class's score; covering the marked pixels
+#   tests whether the maps point at what matters.
+# - `model.export` writes SavedModel, LiteRT and ONNX files that run in their own runtimes; a
+#   parity check against Keras belongs with every export.
+#
+# ## Exercises
+#
+# 1. **Your own photo.** Predict a photo of your own (set `PHOTOS`, or use any file). Here: the
+#    cat photo flipped left to right, whose answer should not change much. *Hint:*
+#    `Image.open(path).transpose(Image.Transpose.FLIP_LEFT_RIGHT)` and `predict.to_model_input`.
+
+# %% tags=[]
+# Exercise 1: your code here
+
+# %% [markdown] tags=[]
+# 2. **A deeper layer.** Compute Grad-CAM at the third group's last layer (`"group3_gelu2"`)
+#    for the correct predictions above and compare the maps. *Hint:* `explain.grad_cam(..., layer=...)`.
+
+# %% tags=[]
+# Exercise 2: your code here
+
+# %% [markdown] tags=[]
+# 3. **Crop or squash?** Instead of the centred square crop, squash the whole cat photo to
+#    32x32 (Pillow's `resize` on the full image) and compare the top-3 answer. *Hint:*
+#    `Image.open(path).convert("RGB").resize((32, 32), Image.BOX)`.
+
+# %% tags=[]
+# Exercise 3: your code here
+
+# %% [markdown] tags=[]
+# ## Solutions
+#
+# Try the exercises first. These cells run with the rest of the notebook, so their outputs are
+# real.
+#
+# **Exercise 1.**
+
+# %% tags=["solution"]
+cat_path = photo_dir / "chelsea_the_cat.png"
+for label, image in (("as is", Image.open(cat_path)), ("flipped", Image.open(cat_path).transpose(Image.Transpose.FLIP_LEFT_RIGHT))):
+    p = evaluation.predict(model, predict.to_model_input(image)[None])[0]
+    top3 = np.argsort(-p)[:3]
+    print(f"{label:<8}", ", ".join(f"{CLASS_NAMES[c]} {p[c]:.1%}" for c in top3))
+
+# %% [markdown] tags=[]
+# The network was trained on mirrored images (notebook 2), so the two lines are close, but
+# not equal: it is not exactly mirror-symmetric.
+#
+# **Exercise 2.**
+
+# %% tags=["solution"]
+plots.plot_grad_cam(data.x_test[right], explain.grad_cam(model, data.x_test[right], layer="group3_gelu2"),
+                    [CLASS_NAMES[predicted[i]] for i in right], suptitle="Grad-CAM at group3_gelu2 (3x3)")
+plt.show()
+
+# %% [markdown] tags=[]
+# The third group's maps have 3x3 positions, so each map is a few coarse blobs: where the
+# class was found, roughly, and nothing finer.
+#
+# **Exercise 3.**
+
+# %% tags=["solution"]
+for label, image in (("centre crop", predict.to_model_input(Image.open(cat_path))),
+                     ("squashed", np.asarray(Image.open(cat_path).convert("RGB").resize((32, 32), Image.BOX)))):
+    p = evaluation.predict(model, image[None])[0]
+    print(f"{label:<12}", ", ".join(f"{CLASS_NAMES[c]} {p[c]:.1%}" for c in np.argsort(-p)[:3]))
+
+# %% [markdown] tags=[]
+# The photo is wider than tall, so squashing it changes the cat's proportions while the crop
+# cuts its sides off; the printed lines show what each does to the answer for this photo.
+#
+# **This is the last notebook.** The README lists the commands to train, evaluate, predict,
+# export and benchmark from the command line, and the benchmarks behind its measured numbers.
