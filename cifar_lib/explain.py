@@ -34,3 +34,17 @@ def grad_cam(model: keras.Model, images: np.ndarray, classes: "np.ndarray | None
     cam = tf.image.resize(cam, x.shape[1:3], method="bilinear")[..., 0].numpy()
     peak = cam.reshape(len(cam), -1).max(axis=1)[:, None, None]
     return np.divide(cam, peak, out=np.zeros_like(cam), where=peak > 0)
+
+
+def cover(images: np.ndarray, maps: np.ndarray, share: float = 0.25, most: bool = True, seed: int = 0) -> np.ndarray:
+    """``images`` with ``share`` of each image's pixels replaced by its mean colour: the pixels its map
+    marks most (``most``) or least. Exactly that many pixels per image; ties (for example the zeros
+    after Grad-CAM's ReLU) are broken at random, so no region is favoured."""
+    flat = maps.reshape(len(maps), -1).astype(float)
+    jitter = np.random.default_rng(seed).random(flat.shape) * 1e-9
+    order = np.argsort(-(flat + jitter) if most else flat + jitter, axis=1)
+    k = int(round(share * flat.shape[1]))
+    pick = np.zeros(flat.shape, dtype=bool)
+    np.put_along_axis(pick, order[:, :k], True, axis=1)
+    images = np.asarray(images, dtype=np.float32)
+    return np.where(pick.reshape(maps.shape)[..., None], images.mean(axis=(1, 2), keepdims=True), images)

@@ -22,7 +22,8 @@ WHITE = (255, 255, 255)
 
 
 def to_model_input(image: Image.Image) -> np.ndarray:
-    """The (32, 32, 3) uint8 array the model sees: RGB on white, centre square, area-averaged to 32x32."""
+    """The (32, 32, 3) uint8 array the model sees: upright, RGB on white, centre square, area-averaged to 32x32."""
+    image = ImageOps.exif_transpose(image)  # a phone photo stored sideways, turned the way it is shown
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         image = Image.alpha_composite(Image.new("RGBA", rgba.size, WHITE + (255,)), rgba)
@@ -43,7 +44,6 @@ def _image_files(folder: Path) -> list[Path]:
 def _read(path: str) -> np.ndarray:
     """One file as the model's input; OSError or ValueError with the reason when it is not a readable image."""
     with Image.open(path) as image:
-        image = ImageOps.exif_transpose(image)  # a phone photo stored sideways is shown upright: use it so
         return to_model_input(image)
 
 

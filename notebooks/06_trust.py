@@ -78,7 +78,7 @@ records = [json.loads(line) for line in records_file.open()] if records_file.exi
 seeds = pd.DataFrame([{"seed": r["seed"], "plain": r["final_test_accuracy"]["none"],
                        "6-view TTA": r["final_test_accuracy"]["mirror_translate"], "cpu": r["cpu"]}
                       for r in records if r["recipe"] == "quick"], columns=["seed", "plain", "6-view TTA", "cpu"])
-seeds.style.format({"plain": "{:.2%}", "6-view TTA": "{:.2%}"}).hide(axis="index")
+print(seeds.to_string(index=False, formatters={"plain": "{:.2%}".format, "6-view TTA": "{:.2%}".format}))
 
 # %% tags=[]
 if len(seeds) < 2:
@@ -106,6 +106,18 @@ print(f"published quick model (one run): {published['final_test_accuracy']['none
 from cifar_lib.notebook import show_source
 
 show_source(calibration.reliability_table, calibration.expected_calibration_error)
+
+# %% [markdown] tags=[]
+# A worked example: ten predictions, all made with confidence 0.9. If nine are right, the
+# model is calibrated; if only six are, it is over-confident by 0.3.
+
+# %% tags=[]
+# NBVAL_CHECK_OUTPUT
+sure = np.full((10, 10), 0.1 / 9)
+sure[:, 0] = 0.9  # every prediction: class 0, with probability 0.9
+for n_right in (9, 6):
+    labels = np.where(np.arange(10) < n_right, 0, 1)
+    print(f"{n_right} of 10 right at confidence 0.9: ECE {calibration.expected_calibration_error(sure, labels):.2f}")
 
 # %% tags=[]
 print("label smoothing of this model's run:", run["recipe"]["label_smoothing"] if run else "not recorded")
@@ -166,7 +178,8 @@ plt.show()
 
 # %% tags=[]
 coverage = {tta: calibration.accuracy_by_coverage(p, y_test) for tta, p in probs.items()}
-coverage["mirror_translate"].style.format({"coverage": "{:.0%}", "accuracy": "{:.2%}", "min_confidence": "{:.3f}"})
+print(coverage["mirror_translate"].to_string(index=False, formatters={
+    "coverage": "{:.0%}".format, "accuracy": "{:.2%}".format, "min_confidence": "{:.3f}".format}))
 
 # %% tags=[]
 plots.plot_accuracy_by_coverage(coverage, save_to=lesson.figure("06_coverage.png"))
@@ -190,10 +203,14 @@ from cifar_lib import corruptions
 show_source(corruptions.gaussian_noise, corruptions.contrast, corruptions.jpeg)
 
 # %% tags=[]
+# NBVAL_CHECK_OUTPUT
+print(f"{len(corruptions.CORRUPTIONS)} corruptions: {', '.join(corruptions.CORRUPTIONS)}; "
+      f"severities {corruptions.SEVERITIES}")
+
+# %% tags=[]
 picks = stratified_subset(np.arange(len(y_test)), y_test, min(lesson.profile.corruption_images, len(y_test)), SEED)[0]
 x_sample, y_sample = x_test[picks], y_test[picks]
-print(f"{len(y_sample):,} test images ({np.bincount(y_sample).min()} to {np.bincount(y_sample).max()} per class), "
-      f"{len(corruptions.CORRUPTIONS)} corruptions x {len(corruptions.SEVERITIES)} severities")
+print(f"{len(y_sample):,} test images ({np.bincount(y_sample).min()} to {np.bincount(y_sample).max()} per class)")
 
 # %% tags=[]
 corrupted = {name: [corruptions.corrupt(x_sample, name, s, seed=SEED) for s in corruptions.SEVERITIES]

@@ -41,6 +41,7 @@ print("model:", lesson.show_path(model_path))
 # arrive:
 
 # %% tags=[]
+# NBVAL_CHECK_OUTPUT
 from pathlib import Path
 
 import skimage.data
@@ -69,15 +70,24 @@ from cifar_lib.notebook import show_source
 show_source(predict.to_model_input)
 
 # %% tags=[]
+# NBVAL_CHECK_OUTPUT
+cat = Image.open(photo_dir / "chelsea_the_cat.png")
+converted = predict.to_model_input(cat)
+print(f"{cat.width}x{cat.height} {cat.mode} photo -> {converted.shape} {converted.dtype}")
+
+# %% tags=[]
 results = predict.predict_images(model, photo_paths, tta="mirror_translate", top=3)
 for r in results:
     print(predict.format_result(dict(r, path=Path(r["path"]).name)))
 
 # %% tags=[]
-originals = [np.asarray(Image.open(p).convert("RGB")) for p in photo_paths]
-inputs = np.stack([predict.to_model_input(Image.open(p)) for p in photo_paths])
-top3 = [[(t["class"], t["probability"]) for t in r["top"]] for r in results]
-plots.plot_predictions(originals, inputs, top3, [p.stem for p in photo_paths],
+from PIL import ImageOps
+
+shown = [r for r in results if "top" in r]  # the files that were images (folders expanded)
+originals = [np.asarray(ImageOps.exif_transpose(Image.open(r["path"])).convert("RGB")) for r in shown]
+inputs = np.stack([predict.to_model_input(Image.open(r["path"])) for r in shown])
+top3 = [[(t["class"], t["probability"]) for t in r["top"]] for r in shown]
+plots.plot_predictions(originals, inputs, top3, [Path(r["path"]).stem for r in shown],
                        save_to=lesson.figure("07_own_photos.png"))
 plt.show()
 
@@ -117,8 +127,9 @@ plots.plot_grad_cam(data.x_test[right], explain.grad_cam(model, data.x_test[righ
 plt.show()
 
 # %% [markdown] tags=[]
-# And on the most confident mistakes (as in notebook 5's gallery), for the class the model
-# wrongly chose:
+# And on the most confident mistakes of these plain predictions (notebook 5's gallery ranks
+# the TTA predictions, so the two sets overlap but differ), for the class the model wrongly
+# chose:
 
 # %% tags=[]
 from cifar_lib.reports import misclassified
@@ -132,18 +143,21 @@ plt.show()
 
 # %% [markdown] tags=[]
 # A map is a picture of a computation, not a proof. Before reading the maps, check that they
-# point at pixels that matter: cover the quarter of each image that Grad-CAM marks most
-# strongly (with the image's mean colour) and, separately, the quarter it marks least, and see
-# how much the predicted class's probability falls.
+# point at pixels that matter: cover the quarter of each image's pixels that Grad-CAM marks
+# most strongly (with the image's mean colour) and, separately, the quarter it marks least
+# (ties, such as the zeros the ReLU leaves, broken at random), and see how much the predicted
+# class's probability falls.
+
+# %% tags=[]
+show_source(explain.cover)
 
 # %% tags=[]
 sample = rng.choice(len(data.x_test), min(500, len(data.x_test)), replace=False)
 x, chosen = data.x_test[sample].astype("float32"), predicted[sample]
 maps = explain.grad_cam(model, x)
 drop = {}
-for label, pick in (("most marked quarter", maps >= np.quantile(maps, 0.75, axis=(1, 2), keepdims=True)),
-                    ("least marked quarter", maps <= np.quantile(maps, 0.25, axis=(1, 2), keepdims=True))):
-    covered = np.where(pick[..., None], x.mean(axis=(1, 2), keepdims=True), x)
+for label, most in (("most marked quarter", True), ("least marked quarter", False)):
+    covered = explain.cover(x, maps, 0.25, most=most, seed=SEED)
     after = evaluation.predict(model, covered)[np.arange(len(x)), chosen]
     drop[label] = float((test_probs[sample, chosen] - after).mean())
     print(f"covering the {label}: mean probability of the predicted class falls by {drop[label]:.3f}")
@@ -157,10 +171,11 @@ for label, pick in (("most marked quarter", maps >= np.quantile(maps, 0.75, axis
 #
 # Keras exports a trained model with `model.export(path, format=...)`: "tf_saved_model" and
 # "litert" work for this model as they are. Keras' own "onnx" export does not: its converter
-# (tf2onnx) leaves the exact GELU's `Erfc` operation unconverted and turns the normalization
-# constants into extra model inputs, and onnxruntime refuses the file. Calling tf2onnx
-# directly, with a three-line rule that writes Erfc(x) as 1 - Erf(x) (ONNX has Erf), gives a
-# model that runs. Each export is then loaded by its own runtime, without Keras' model code or
+# (tf2onnx) leaves the exact GELU's `Erfc` operation unconverted and makes the normalization
+# constants extra inputs of the model, and onnxruntime refuses the file. Calling tf2onnx's
+# `from_keras` directly, with one input (`images`) and a short handler that writes Erfc(x) as
+# 1 - Erf(x) (ONNX has Erf), gives a model that runs (the cell after the exports shows Keras'
+# own ONNX file: its inputs, and onnxruntime's refusal). Each export is then loaded by its own runtime, without Keras' model code or
 # this library's custom layers: TensorFlow's SavedModel loader, the `ai-edge-litert`
 # interpreter for LiteRT (formerly TensorFlow Lite), and `onnxruntime` for ONNX.
 
@@ -180,6 +195,26 @@ for fmt, target in targets.items():
         print(f"{fmt:<12} {lesson.show_path(exported[fmt])}")
     except export.ExportError as problem:
         print(f"{fmt:<12} not exported: {problem}")
+
+# %% [markdown] tags=[]
+# Keras' own ONNX export, for comparison, loaded by onnxruntime:
+
+# %% tags=[]
+import warnings
+
+import onnx
+import onnxruntime
+
+keras_onnx = export_dir / "keras_own.onnx"
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", FutureWarning)  # quiet a FutureWarning of the converter
+    model.export(str(keras_onnx), format="onnx", verbose=False)
+print("its inputs:", [i.name for i in onnx.load(str(keras_onnx)).graph.input])
+try:
+    session = onnxruntime.InferenceSession(str(keras_onnx))
+    print("inputs:", [i.name for i in session.get_inputs()])
+except Exception as refusal:  # onnxruntime's own error
+    print("onnxruntime refuses it:", str(refusal).split(" : ")[-1][:160])
 
 # %% [markdown] tags=[]
 # **Does the export give the same answers?** Each export, in its own runtime, on test images,
@@ -216,13 +251,14 @@ for fmt, path in exported.items():
 # - The model always answers with one of its ten classes; pictures of other things get one too.
 # - Grad-CAM shows where a layer's features raised a class's score; covering the marked pixels
 #   tests whether the maps point at what matters.
-# - `model.export` writes SavedModel, LiteRT and ONNX files that run in their own runtimes; a
-#   parity check against Keras belongs with every export.
+# - `model.export` writes SavedModel and LiteRT files, tf2onnx's `from_keras` (one input, a
+#   handler for Erfc) the ONNX file; each runs in its own runtime, and a parity check against Keras belongs with
+#   every export.
 #
 # ## Exercises
 #
 # 1. **Your own photo.** Predict a photo of your own (set `PHOTOS`, or use any file). Here: the
-#    cat photo flipped left to right, whose answer should not change much. *Hint:*
+#    cat photo flipped left to right. Does the answer change? *Hint:*
 #    `Image.open(path).transpose(Image.Transpose.FLIP_LEFT_RIGHT)` and `predict.to_model_input`.
 
 # %% tags=[]
@@ -259,8 +295,10 @@ for label, image in (("as is", Image.open(cat_path)), ("flipped", Image.open(cat
     print(f"{label:<8}", ", ".join(f"{CLASS_NAMES[c]} {p[c]:.1%}" for c in top3))
 
 # %% [markdown] tags=[]
-# The network was trained on mirrored images (notebook 2), so the two lines are close, but
-# not equal: it is not exactly mirror-symmetric.
+# These are plain predictions (no TTA), so the first line differs from the 6-view TTA answer
+# printed in section 1. The network was trained on mirrored images as well as the originals
+# (notebook 2), but that does not make it mirror-symmetric: compare the two lines. The
+# "mirror" level of TTA (notebook 5) averages exactly these two views.
 #
 # **Exercise 2.**
 
@@ -282,8 +320,9 @@ for label, image in (("centre crop", predict.to_model_input(Image.open(cat_path)
     print(f"{label:<12}", ", ".join(f"{CLASS_NAMES[c]} {p[c]:.1%}" for c in np.argsort(-p)[:3]))
 
 # %% [markdown] tags=[]
-# The photo is wider than tall, so squashing it changes the cat's proportions while the crop
-# cuts its sides off; the printed lines show what each does to the answer for this photo.
+# Plain predictions again (no TTA). The photo is wider than tall, so squashing it changes the
+# cat's proportions while the crop cuts its sides off; the printed lines show what each does
+# to the answer for this photo.
 #
 # **This is the last notebook.** The README lists the commands to train, evaluate, predict,
 # export and benchmark from the command line, and the benchmarks behind its measured numbers.

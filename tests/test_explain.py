@@ -39,8 +39,19 @@ def test_covering_the_marked_pixels_costs_more_than_covering_the_unmarked(model,
     chosen = probs.argmax(axis=1)
     maps = explain.grad_cam(model, x)
     drops = []
-    for pick in (maps >= np.quantile(maps, 0.75, axis=(1, 2), keepdims=True),
-                 maps <= np.quantile(maps, 0.25, axis=(1, 2), keepdims=True)):
-        covered = np.where(pick[..., None], x.mean(axis=(1, 2), keepdims=True), x)
+    for most in (True, False):
+        covered = explain.cover(x, maps, 0.25, most=most)
         drops.append((probs[np.arange(len(x)), chosen] - evaluation.predict(model, covered)[np.arange(len(x)), chosen]).mean())
     assert drops[0] > drops[1] + 0.05, drops
+
+
+def test_cover_replaces_exactly_the_share_asked_for():
+    images = np.arange(2 * 4 * 4 * 3, dtype=np.float32).reshape(2, 4, 4, 3)
+    maps = np.zeros((2, 4, 4))
+    maps[:, 0, :] = 1.0  # the top row is marked; the other 12 pixels tie at 0
+    most = explain.cover(images, maps, 0.25, most=True)
+    changed = (most != images).any(axis=-1)
+    assert changed.sum(axis=(1, 2)).tolist() == [4, 4] and changed[:, 0, :].all()
+    least = explain.cover(images, maps, 0.25, most=False)
+    changed = (least != images).any(axis=-1)
+    assert changed.sum(axis=(1, 2)).tolist() == [4, 4] and not changed[:, 0, :].any()
