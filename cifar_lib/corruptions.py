@@ -2,9 +2,9 @@
 
 Hendrycks & Dietterich (ICLR 2019) published CIFAR-10-C: the test set under 15 corruptions at
 5 severities. It cannot be downloaded here, so these six are regenerated from the test images
-with the severity constants of their CIFAR generation code (32x32 images), in NumPy, SciPy and
-Pillow. Every function takes uint8 images (N, 32, 32, 3) and returns uint8 images; the random
-ones take a seed.
+with the severity constants of their CIFAR generation code (32x32 images), in NumPy, SciPy,
+Pillow and matplotlib's colour conversion. Every function takes uint8 images (N, 32, 32, 3)
+and returns uint8 images; the random ones take a seed.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@
 # 1. load the data and check its shape and types,
 # 2. check the class balance,
 # 3. look at some pictures,
-# 4. measure the per-channel pixel statistics that the fast model normalizes with,
+# 4. measure the per-channel pixel statistics and compare them with the reference values the
+#    fast model normalizes with,
 # 5. split the training set into training and validation data.
 
 # %% tags=["parameters"]
@@ -168,8 +169,9 @@ print("lowest mean:", min(means, key=means.get), "  highest mean:", max(means, k
 
 # %% [markdown] tags=[]
 # On the JPEG copy the means agree with the reference values to three decimals, and the
-# standard deviations are 0.0007 to 0.0018 smaller: this copy is a lossy re-encoding of the
-# official images, so its pixel values are not quite the same. The fast model normalizes with
+# standard deviations are 0.0007 to 0.0018 smaller. The reference values are airbench's, for
+# the official files; this copy is a lossy re-encoding of them, one likely reason for the small
+# difference (not measured here: the official files are not loaded). The fast model normalizes with
 # the fixed reference values, not with statistics measured on whatever copy is loaded, so its
 # input scaling is the same on every copy.
 #
@@ -229,9 +231,10 @@ print("split again with the same seed:", "identical" if same else "DIFFERENT")
 # the same split. The quick and fast recipes of notebook 4 follow airbench and normally train
 # on all 50,000 images; notebook 4 holds out a stratified validation split by default
 # (`VAL_FRACTION = 0.1`: 45,000 images to train on, 5,000 to validate with) to choose its
-# settings, and the test set is measured in notebooks 5 to 7 with nothing chosen on it (notebook
-# 6 fits its calibration on the validation split, or on a half of the test set that it then
-# does not report on).
+# settings. Nothing in notebooks 4 to 7 is chosen on the test set (notebook 6 fits its
+# calibration on the validation split, or on a half of the test set that it then does not
+# report on), though the quick recipe itself was designed on test accuracy (notebook 5 says
+# how).
 #
 # ## Summary
 #
@@ -245,8 +248,8 @@ print("split again with the same seed:", "identical" if same else "DIFFERENT")
 #   `models/baseline.py`; notebook 3 shows both networks). Blue has the
 #   lowest mean.
 # - The three colour channels are strongly correlated (0.81 to 0.92 on a random pixel sample).
-# - A stratified, seeded split gives a validation set for decisions; the test set is for the
-#   final report.
+# - A stratified, seeded split gives a validation set for decisions; the test set is for
+#   reporting, not for choosing.
 #
 # ## Exercises
 #

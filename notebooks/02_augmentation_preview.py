@@ -139,11 +139,13 @@ for name, draws in (("baseline", baseline_draws), ("fast", fast_draws)):
 #   Mirroring the border ("reflect", fast) copies the pixels next to it, mirrored: that continues
 #   the texture, but it also copies parts of the object into the border (look at the edges of
 #   the airplane in the fast columns).
-# - **Rotation (baseline only).** Rotating resamples the image with bilinear interpolation,
-#   which blurs it (the angle is drawn uniformly from -15 to 15 degrees), and leaves corners to fill. The baseline's shifts are by fractions of a pixel and
-#   interpolated too, so the blur in the baseline columns comes from both. The baseline recipe
-#   (100 epochs) rotates; the fast recipe (10 epochs) keeps airbench94's augmentation, which
-#   has translation and flip only.
+# - **Rotation (baseline only).** Rotating resamples the image with bilinear interpolation
+#   (Keras' default for `RandomRotation` and `RandomTranslation`, which `augment.py` keeps),
+#   which blurs it (the angle is drawn uniformly from -15 to 15 degrees), and leaves corners to
+#   fill. The baseline's shifts are by fractions of a pixel and interpolated too, so the blur
+#   in the baseline columns comes from both. The baseline recipe (100 epochs,
+#   `recipes.BASELINE`) rotates; the fast recipe (10 epochs, `recipes.FAST`) keeps airbench94's
+#   augmentation, which has translation and flip only.
 #
 # ## Alternating flip
 #
@@ -153,7 +155,8 @@ for name, draws in (("baseline", baseline_draws), ("fast", fast_draws)):
 # them). airbench's *alternating flip* draws one random bit per image, once per run. Epoch 0
 # flips the images whose bit is set, every odd epoch flips exactly the other images, and every
 # even epoch repeats epoch 0. So in any two consecutive epochs (0 and 1, 1 and 2, ...) each
-# image is flipped in one and not in the other.
+# image's flip bit flips it in one and not in the other (whether the image is drawn in both
+# epochs is another matter, below).
 #
 # `streams.fast_train_stream` calls `fast_augment` on every batch: first the alternating flip,
 # then the random translation.
@@ -200,8 +203,10 @@ print(f"seed {SEED}: {int(run_bits.sum()):,} of {n_train:,} flip bits set")
 # The guarantee is about each image's flip bit, not about which images are drawn. The fast
 # recipes reshuffle every epoch and drop the last incomplete batch (`drop_remainder`): on
 # 50,000 images, quick (batch 512) leaves out 50,000 mod 512 = 336 images per epoch and fast
-# (batch 1024) 50,000 mod 1024 = 848, a different set in each epoch. An image left out of one
-# of two consecutive epochs is seen one way only in that pair.
+# (batch 1024) 50,000 mod 1024 = 848, a different set in each epoch. An image left out of
+# exactly one of two consecutive epochs is seen one way only in that pair, and an image left
+# out of both is not seen at all in it: from the output, 336 + 336 - (50,000 - 49,333) = 5
+# images for quick and 848 + 848 - (50,000 - 48,323) = 19 for fast.
 #
 # The next cell runs the library's own training stream for two epochs on stand-in images, one
 # per training image: a horizontal ramp 0..7, which a flip turns into 7..0. A shift of at most
@@ -262,8 +267,8 @@ print(f"{len(resumed)} batches of epoch 1, the same images with the same flips a
 # - On the preview's draws, augmented batches keep the input's shape and dtype, and their
 #   values stay within 0..255.
 # - Alternating flip flips every image the other way in consecutive epochs; with
-#   `drop_remainder`, an image left out of one of two consecutive epochs (336 per epoch for
-#   quick, 848 for fast) is seen one way only in that pair.
+#   `drop_remainder` leaving out 336 images per epoch for quick and 848 for fast, an image left
+#   out of exactly one of two consecutive epochs is seen one way only in that pair.
 # - Started at epoch 1, the fast stream gives the same batches as epoch 1 of an uninterrupted
 #   stream: its random draws derive from the seed, the epoch number and the batch index.
 # - How strong is a choice: the sliders redraw the same images at each of their steps, for you to judge

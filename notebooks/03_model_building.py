@@ -40,7 +40,8 @@ lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 # notebook loads the whole dataset in both profiles (`shrink=False`); the line below says how
 # many images that is. The JPEG copy this project is measured on holds all 50,000 training
 # images but only 5,000 of the official 10,000 test images (docs/airbench94.md). The first load
-# decodes the images and caches the arrays; later loads read the cache.
+# decodes the images and caches the arrays; later loads read the cache (for a local copy; the
+# official download is read from Keras' own copy of the archive).
 
 # %% tags=[]
 data = lesson.load_data(DATA, shrink=False)
@@ -313,7 +314,8 @@ print(f"uniform:  accuracy 10.0%, cross-entropy ln 10 = {np.log(10):.2f}, top pr
 # - The baseline network spends 2.1 of its 7.3 million parameters on a single dense layer
 #   connected to all 4,096 numbers of its last feature map.
 # - The fast network (airbench94) whitens its input with a 2x2 convolution whose kernel is
-#   estimated from a random sample of images and then frozen (its bias trains). Each of its
+#   estimated from a random sample of images and then frozen (its bias trains in the first
+#   3 epochs). Each of its
 #   3x3 convolutions starts with identity (Dirac) filters as its first min(in, out) filters
 #   and is followed by batch normalization (after a max-pool, for a group's first
 #   convolution); it ends with one small linear layer on 256 numbers.
@@ -399,7 +401,7 @@ print(f"\n1.5 x the fast widths: {width_flops['fast 96/384/384'] / width_flops['
 # %% [markdown] tags=[]
 # Scaling all the fast widths by 1.5 costs 2.16 times the FLOPs, a little less than 1.5
 # squared, because the whitening layer and the first convolution's input (24 channels) do not
-# widen. At small widths that fixed part dominates: the fast widths are 4 to 8 times those of
+# widen. At small widths that part weighs more: the fast widths are 4 to 8 times those of
 # (16, 32, 32), yet the fast network does only 19 times its work, near the bottom of the 16 to 64 times that
 # squaring the width ratios suggests. The widest network has more parameters than
 # the fast one but fewer than the baseline, and does less arithmetic than the baseline;

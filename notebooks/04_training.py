@@ -241,10 +241,11 @@ print(f"chosen: {TUNE} = {chosen}" if scores else "no choice made: the recipe's 
 # score by more than one standard error about a third of the time and by more than two about
 # one time in twenty. For two independent scores the standard error of their difference is
 # about 1.4 times that of one; these two are measured on the same validation images, which
-# makes it smaller (a paired count, as notebook 5 does for TTA, measures it), and the seed-to-seed spread of training comes on top. Short runs on a subset
-# need not rank settings the way full runs do: the README's full 8-epoch runs on all 50,000
-# images (one each, scored on the test set) ended 1.0 point *higher* with label smoothing 0.2
-# (86.80%) than without (85.78%). Why the short runs rank them the other way is not measured
+# makes it smaller (a paired count, as notebook 5 does for TTA, measures it), and the
+# seed-to-seed spread of training comes on top. Short runs on a subset need not rank settings
+# the way full runs do: the README's full 8-epoch runs on all 50,000 images (one each, scored
+# on the test set, so themselves within reach of the seed spread the README reports) ended 1.0
+# point *higher* with label smoothing 0.2 (86.80%) than without (85.78%). Why the short runs rank them the other way is not measured
 # here; a few epochs on a few thousand images is not the regime of the full run. To be surer,
 # repeat with another `SEED` (and a new `RUN_DIR`) or with longer runs. The test set has not
 # been touched.
@@ -456,10 +457,13 @@ for name, start in (("with", training.get_recipe(RECIPE).ema_start_epoch), ("wit
     print(f"{name} lookahead: validation accuracy {ablation[name]:.2%} +- {error:.2%}")
 
 # %% [markdown] tags=[]
-# Here the two scores are 1.0 point apart, about 1.4 standard errors of one score, the run without
-# the lookahead ahead: within the noise of a short run. The README's full runs on all the data
-# (one each, scored on the test set) found the opposite, the lookahead worth 1.3 points (86.80%
-# with it, 85.46% without).
+# The lookahead starts in the fourth epoch, the last of a short run (in the full run it covers
+# 5 of 8 epochs), so the two short runs are the same for three epochs and this comparison
+# tests little of it. Here their final scores are 1.0 point apart, the run without the
+# lookahead ahead: about 1.4 standard errors of one score, and less than that would mean for
+# two scores on the same images. The README's full runs on all the data (one each, scored on
+# the test set) found the opposite, the lookahead worth 1.3 points (86.80% with it, 85.46%
+# without); single runs too, next to a seed spread the README also reports.
 #
 # **Exercise 2.**
 

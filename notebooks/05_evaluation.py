@@ -234,7 +234,7 @@ plt.show()
 # %% [markdown] tags=[]
 # ## Browse any cell of the confusion matrix
 #
-# The gallery shows the surest mistakes overall. To see *one* kind of mistake, pick a cell of
+# The gallery shows the surest mistakes overall. To see *one* kind of mistake, pick a non-empty cell of
 # the confusion matrix: its true class and the class the model predicted, listed by count,
 # mistakes first (the correct cells come last). Each image shows its predicted probability for
 # that class, most confident first. The static figure is the most frequent mistake:
@@ -258,7 +258,7 @@ def show_cell(cell, page=0):
 show_cell(cells[0][1])
 
 # %% [markdown] tags=[]
-# Now pick any cell; the slider pages through it (run without a reader, as on GitHub, the
+# Now pick any non-empty cell; the slider pages through it (run without a reader, as on GitHub, the
 # notebook shows only the figure above):
 
 # %% tags=[]
@@ -293,7 +293,8 @@ widgets.VBox([widgets.HBox([cell_picker, page_picker]),
 #   of them: look at your errors, not only at their count.
 #
 # Where to go from here: train the fast recipe (notebook 4, `RECIPE = "fast"`, best on a GPU)
-# and evaluate it here with `MODEL_PATH`; or try airbench's larger siblings, which reach 95.01%
+# and evaluate it here with `MODEL_PATH`; or try airbench's larger siblings (in Keller Jordan's
+# cifar10-airbench repository, not in this project), which reach 95.01%
 # (airbench95) and 96.03% (airbench96) on the official data with wider networks and more
 # epochs (docs/airbench94.md); on this JPEG copy expect less, as it is reported to cost 2-3
 # points.

@@ -92,8 +92,15 @@ print(f"published quick model (one run): {published['final_test_accuracy']['none
 # %% [markdown] tags=[]
 # Two different noises, then: the interval above says how far the test set's sample can be from
 # the truth for *this* model; the seed spread says how far another run of the same recipe can
-# land. A single published number, ours included, carries both. A difference between two
-# recipes smaller than both is not evidence that one is better.
+# land. A single published number carries both. A difference between two recipes smaller than
+# both is not evidence that one is better.
+#
+# Two cautions in reading these records. The seed runs are of the quick recipe as defined
+# (label smoothing 0.2, all 50,000 training images); the model of this notebook, if notebook 4
+# trained it with its defaults, is a variant (label smoothing chosen on short runs, 45,000
+# images; its settings are printed in the calibration section below), so compare its accuracy
+# with them knowing that. And the published model was trained on another CPU (its record names
+# it), where the same seed rounds differently and so gives another run.
 #
 # ## 2. Calibration: does 90% mean 90%?
 #
@@ -130,7 +137,9 @@ for tta, p in probs.items():
 # A mean confidence below the accuracy means the model is under-confident on average, above it
 # over-confident. Guo et al. (2017) found modern networks over-confident; label smoothing
 # (notebook 4) trains towards less confident targets (0.82 for the true class with 0.2), which
-# is one reason a model trained with it may come out the other way.
+# is one reason a model trained with it may come out the other way. If the line above says this
+# model was trained without it, that reason does not apply here, and the cause of what the
+# numbers show is not measured in this notebook.
 #
 # **Temperature scaling** (Guo et al., 2017) divides the log-probabilities by one number T
 # before the softmax: T > 1 makes every prediction less confident, T < 1 more. It cannot change
@@ -187,15 +196,16 @@ plt.show()
 
 # %% [markdown] tags=[]
 # `min_confidence` is the threshold that gives each coverage: answering only when the top
-# probability is at least that high. Temperature scaling changes these thresholds, not the
-# order of the predictions, so it leaves this curve as it is.
+# probability is at least that high. Temperature scaling changes these thresholds, and since
+# it rescales each image's probabilities on its own it can also change their order across
+# images a little, so after it the curve may move slightly.
 #
 # ## 3. Corruptions: slightly worse images
 #
 # Hendrycks & Dietterich (2019) published CIFAR-10-C, the test set under 15 common corruptions
 # at 5 severities. It cannot be downloaded here, so `cifar_lib.corruptions` regenerates six of
 # them from the test images with the severity constants of their CIFAR code, in a few lines
-# of NumPy, SciPy and Pillow each:
+# each of NumPy, SciPy, Pillow and matplotlib's colour conversion:
 
 # %% tags=[]
 from cifar_lib import corruptions
@@ -236,9 +246,12 @@ plots.plot_corruption_accuracy(robustness, clean, save_to=lesson.figure("06_corr
 plt.show()
 
 # %% [markdown] tags=[]
-# The dotted lines are the accuracy on the same images uncorrupted. Read the table for the
-# numbers: which corruption costs most at severity 5, and whether TTA's gain survives it. One
-# standard error on this sample is printed here:
+# The dotted lines are the accuracy on the same images uncorrupted, one per TTA level (they
+# coincide when both are equal). Read the table for the numbers: which corruption costs most at
+# severity 5, and how plain and TTA compare under each. The accuracy does not always fall with
+# every step of severity: compare the columns of each row. One standard error of a single
+# accuracy on this sample is printed here (to compare plain with TTA on the same images, a
+# paired count as in notebook 5 is the better yardstick):
 
 # %% tags=[]
 p_clean = clean["none"]
@@ -317,8 +330,10 @@ right_among = int((predicted[issues] == y_test[issues]).sum())
 print(f"the model agrees with the given label on {right_among} of the {len(issues)} candidates")
 
 # %% [markdown] tags=[]
-# Removing candidates raises the number by construction, since most of them are the model's
-# own mistakes: a higher accuracy after removal is not evidence that the labels were wrong.
+# Removing candidates raises the number by construction, since nearly all of them are the
+# model's own mistakes (the last line above counts, for the TTA predictions, on how many it
+# agrees with the given label): a higher accuracy after removal is not evidence that the labels
+# were wrong.
 #
 # ## Summary
 #
@@ -328,7 +343,9 @@ print(f"the model agrees with the given label on {right_among} of the {len(issue
 #   temperature scaling, one number fitted on held-out data, changes the confidence and never
 #   the accuracy.
 # - Abstaining on the least confident predictions trades coverage for accuracy.
-# - Accuracy under corruptions falls with severity; how much depends on the corruption.
+# - Accuracy under corruptions mostly falls as the severity grows, by how much depending on the
+#   corruption; Gaussian noise costs this network far more than the others, and the whitening
+#   layer's weakest directions amplify it.
 # - `cleanlab` lists test images whose label the model doubts; a look decides what they are.
 #
 # ## Exercises
@@ -388,8 +405,9 @@ for rate in (0.01, 0.02, 0.03, 0.05, 0.07):
     print(f"{rate:.0%} of the pixels: accuracy {evaluation.evaluate(model, noisy, y_sample)['accuracy']:.1%}")
 
 # %% [markdown] tags=[]
-# These rates are those of CIFAR-10-C's impulse noise; compare the accuracies with the clean
-# accuracy printed in section 3.
+# Compare the accuracies with the clean accuracy printed in section 3. CIFAR-10-C's impulse
+# noise uses the same rates but sets each colour value of a pixel independently, so these
+# numbers are not directly comparable with it.
 #
 # **Exercise 3.**
 

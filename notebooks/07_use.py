@@ -60,8 +60,9 @@ print(len(photo_paths), "photos:", ", ".join(p.name for p in photo_paths))
 # %% [markdown] tags=[]
 # The network takes 32x32 pixels. A photo of any size is cut to a centred square (the middle
 # of a wide photo, the middle of a tall one) and shrunk to 32x32 by averaging: each output
-# pixel is the mean of the block of input pixels it covers (Pillow's BOX filter). This is the
-# whole conversion, and `python -m cifar_lib predict` uses the same one:
+# pixel is the mean of the block of input pixels it covers (Pillow's BOX filter). Before that,
+# the function below turns a phone photo stored sideways upright, puts a transparent image on
+# white and converts to RGB; `python -m cifar_lib predict` uses the same function:
 
 # %% tags=[]
 from cifar_lib import predict
@@ -298,7 +299,9 @@ for label, image in (("as is", Image.open(cat_path)), ("flipped", Image.open(cat
 # These are plain predictions (no TTA), so the first line differs from the 6-view TTA answer
 # printed in section 1. The network was trained on mirrored images as well as the originals
 # (notebook 2), but that does not make it mirror-symmetric: compare the two lines. The
-# "mirror" level of TTA (notebook 5) averages exactly these two views.
+# "mirror" level of TTA (notebook 5) is related but not the same: it mirrors the 32x32 input
+# made from the unflipped photo (for this photo the flipped crop sits one pixel off, as its
+# 151-pixel margin is odd) and averages the two views' logits, not these printed lines.
 #
 # **Exercise 2.**
 

@@ -30,6 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 NOTEBOOK = "01_data_exploration.ipynb"
 TRAINING_NOTEBOOK = "04_training.ipynb"
+INTERRUPT_EPOCHS = 40  # notebook 4 in the ci profile: long enough to be interrupted mid-run
 NOTEBOOKS = (NOTEBOOK, "02_augmentation_preview.ipynb", "05_evaluation.ipynb")
 ARTIFACTS = os.path.join(ROOT, "test-artifacts", "browser")
 CHROMIUM_ARGS = [  # no sandbox as root; no calls home (this machine has no network)
@@ -128,8 +129,10 @@ def jupyterlab(tmp_path_factory, real_data_path):
     work.mkdir()
     for name in NOTEBOOKS:
         _notebook_copy(work, name)
-    # notebook 4: its own run folder and enough epochs to interrupt one (ci profile: 1,024 images)
-    _notebook_copy(work, TRAINING_NOTEBOOK, {"RUN_DIR": str(tmp_path / "run04"), "EPOCHS": 12})
+    # notebook 4: its own run folder, no tuning runs, and enough epochs (a ci epoch takes a second
+    # or two) that the interrupt arrives while it trains
+    _notebook_copy(work, TRAINING_NOTEBOOK, {"RUN_DIR": str(tmp_path / "run04"), "EPOCHS": INTERRUPT_EPOCHS,
+                                             "CANDIDATES": None})
     shutil.copy(os.path.join(ROOT, "jupytext.toml"), work / "jupytext.toml")
     settings = tmp_path / "settings"
     for name, values in LAB_SETTINGS.items():
@@ -301,7 +304,7 @@ def test_interrupt_in_jupyterlab_then_resume(browser, jupyterlab):
     page = _open(browser, notebook_url(TRAINING_NOTEBOOK))
     _menu(page, "Run", "runmenu:run-all")
     cell = page.locator(".jp-CodeCell", has_text="result = training.train(RECIPE")
-    _wait_until(page, lambda: re.search(r"epoch +1/12", cell.inner_text()), 300, "the first epoch's line")
+    _wait_until(page, lambda: re.search(rf"epoch +1/{INTERRUPT_EPOCHS}", cell.inner_text()), 300, "the first epoch's line")
     _menu(page, "Kernel", "kernelmenu:interrupt")
     _wait_until(page, lambda: _idle(page) and "Training interrupted" in cell.inner_text(), 120, "the interrupt")
     interrupted = cell.locator(".jp-OutputArea").inner_text()
@@ -312,11 +315,12 @@ def test_interrupt_in_jupyterlab_then_resume(browser, jupyterlab):
 
     cell.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Control+Enter")  # run this cell again, as a reader would
-    _wait_until(page, lambda: "epoch  12/12" in cell.inner_text() and _idle(page), 300, "the resumed run's end")
+    last = f"epoch {INTERRUPT_EPOCHS:>3}/{INTERRUPT_EPOCHS}"
+    _wait_until(page, lambda: last in cell.inner_text() and _idle(page), 300, "the resumed run's end")
     resumed = cell.locator(".jp-OutputArea").inner_text()
     page.close()
-    assert f"Resuming from epoch {saved} of 12" in resumed, resumed
-    assert re.findall(r"epoch +(\d+)/12", resumed) == [str(e) for e in range(saved + 1, 13)], resumed
+    assert f"Resuming from epoch {saved} of {INTERRUPT_EPOCHS}" in resumed, resumed
+    assert re.findall(rf"epoch +(\d+)/{INTERRUPT_EPOCHS}", resumed) == [str(e) for e in range(saved + 1, INTERRUPT_EPOCHS + 1)], resumed
 
 
 def test_tensorboard_shows_a_runs_scalars(browser, learnable_data, tmp_path):

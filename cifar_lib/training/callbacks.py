@@ -216,7 +216,8 @@ def lookahead_decay(step: "np.ndarray | int", total_steps: int, every: int = 5) 
     """airbench's decay rho at ``step``: 0.95 per step between pulls, times (progress)^3.
 
     Early on rho is near 0 (the weights barely feel the average); at the end it is 0.95**every,
-    so the final weights average roughly the last 20 pulls.
+    so each pull keeps 1 - 0.95**every (about a quarter) of the new weights and the final
+    weights average roughly the last 4-5 pulls (about 20 steps).
     """
     return 0.95**every * (np.asarray(step) / total_steps) ** 3
 
