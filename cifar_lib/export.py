@@ -188,13 +188,13 @@ def _litert_runner(path: str) -> Callable[[np.ndarray], np.ndarray]:
 def _onnx_runner(path: str) -> Callable[[np.ndarray], np.ndarray]:
     import onnxruntime
 
-    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    inputs = session.get_inputs()
+    runtime = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    inputs = runtime.get_inputs()
     if len(inputs) != 1:
         names = ", ".join(i.name for i in inputs)
         raise ValueError(f"{path}: the ONNX model wants {len(inputs)} inputs ({names}), not one")
     name = inputs[0].name
-    return lambda x: session.run(None, {name: x})[0]
+    return lambda x: runtime.run(None, {name: x})[0]
 
 
 _RUNNERS = {"saved_model": _saved_model_runner, "litert": _litert_runner, "onnx": _onnx_runner}

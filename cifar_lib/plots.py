@@ -202,7 +202,7 @@ def plot_per_class_accuracy(table: pd.DataFrame, save_to=None):
     return _save(fig, save_to)
 
 
-def plot_reliability(tables: Mapping[str, pd.DataFrame], save_to=None):
+def plot_reliability(tables: Mapping[str, pd.DataFrame], bins: int = 15, save_to=None):
     """Reliability diagram: accuracy against mean confidence per confidence bin, one line per
     ``calibration.reliability_table``; the diagonal is perfect calibration. Below, how many
     predictions fall in each bin."""
@@ -212,7 +212,7 @@ def plot_reliability(tables: Mapping[str, pd.DataFrame], save_to=None):
         ax.plot(table["confidence"], table["accuracy"], marker=marker, label=name)
         counts.plot(table["confidence"], table["count"], marker=marker, label=name)
     ax.set(ylabel="accuracy in the bin", xlim=(0, 1.01), ylim=(0, 1.01),
-           title="Reliability: accuracy against confidence (15 equal-width bins)")
+           title=f"Reliability: accuracy against confidence ({bins} equal-width bins)")
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     counts.set(xlabel="mean confidence (top probability) in the bin", ylabel="predictions")

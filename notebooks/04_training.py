@@ -8,10 +8,10 @@
 #
 # - **quick** (the default here): airbench94's recipe on a narrower network (48/96/96 channels
 #   instead of 64/256/256), for 8 epochs instead of the fast recipe's 10, at batch 512 instead of 1024, sized for
-#   a 2-core CPU. The published quick model (`models/cifar10_quick.keras`, trained on all 50,000
-#   training images) reached 86.80% test accuracy after 322 s of training on a 2-core AMD EPYC at 2.60 GHz
-#   with AVX-512, the machine of the README's tables (this notebook's own run prints its CPU
-#   below).
+#   a 2-core CPU. The published quick model (`models/cifar10_quick.keras`, trained on all
+#   50,000 training images) reached 86.80% test accuracy after 322 s of training on a 2-core
+#   AMD EPYC at 2.60 GHz with AVX-512, the machine of the README's results and speed tables
+#   (this notebook's own run prints its CPU below).
 # - **fast**: this project's port of airbench94 (Keller Jordan, 2024): Nesterov SGD with a very
 #   high learning rate, warm-up and linear decay, label smoothing, a lookahead average of the
 #   weights, batch 1024, 10 epochs on all 50,000 training images (airbench94 itself trains 9.9
@@ -243,10 +243,10 @@ print(f"chosen: {TUNE} = {chosen}" if scores else "no choice made: the recipe's 
 # about 1.4 times that of one; these two are measured on the same validation images, which
 # makes it smaller (a paired count, as notebook 5 does for TTA, measures it), and the
 # seed-to-seed spread of training comes on top. Short runs on a subset need not rank settings
-# the way full runs do: the README's full 8-epoch runs on all 50,000 images (one each, scored
-# on the test set, so themselves within reach of the seed spread the README reports) ended 1.0
-# point *higher* with label smoothing 0.2 (86.80%) than without (85.78%). Why the short runs rank them the other way is not measured
-# here; a few epochs on a few thousand images is not the regime of the full run. To be surer,
+# the way full runs do: the README's full 8-epoch runs on all 50,000 images (one run each,
+# scored on the test set) ended 1.0 point *higher* with label smoothing 0.2 (86.80%) than
+# without (85.78%). Why the short runs rank them the other way is not measured here; a few
+# epochs on a few thousand images is not the regime of the full run. To be surer,
 # repeat with another `SEED` (and a new `RUN_DIR`) or with longer runs. The test set has not
 # been touched.
 #
@@ -409,11 +409,13 @@ for name, r in published.items():
 #   lookahead weight averaging, plus the whitening initialisation of notebook 3.
 # - Choices are made on a validation split held out of the training images, with short runs and
 #   their standard error in mind; the test set waits for notebook 5.
-# - Before a long run, time a few steps: the estimate above is what this machine needs.
+# - Before a long run, time a few steps, and compare the estimate with the training time that
+#   follows.
 #
 # ## Exercises
 #
-# Each trains short runs (the profile's `small_run`: minutes on a 2-core CPU in the full profile).
+# Each trains short runs (the profile's `small_run`: about a minute each on a 2-core CPU in the
+# full profile).
 #
 # 1. **Remove the lookahead.** Train two short runs on the validation split, with and without
 #    the lookahead, and compare their final validation accuracy with its standard error.
@@ -460,10 +462,11 @@ for name, start in (("with", training.get_recipe(RECIPE).ema_start_epoch), ("wit
 # The lookahead starts in the fourth epoch, the last of a short run (in the full run it covers
 # 5 of 8 epochs), so the two short runs are the same for three epochs and this comparison
 # tests little of it. Here their final scores are 1.0 point apart, the run without the
-# lookahead ahead: about 1.4 standard errors of one score, and less than that would mean for
-# two scores on the same images. The README's full runs on all the data (one each, scored on
-# the test set) found the opposite, the lookahead worth 1.3 points (86.80% with it, 85.46%
-# without); single runs too, next to a seed spread the README also reports.
+# lookahead ahead: about 1.4 standard errors of one score. The two scores come from runs that
+# are the same for three epochs, on the same images, so they are strongly correlated; whether
+# the gap is more than noise would take a paired count, which this notebook does not make. The
+# README's full runs on all the data (one run each, scored on the test set) found the
+# opposite, the lookahead worth 1.3 points (86.80% with it, 85.46% without).
 #
 # **Exercise 2.**
 

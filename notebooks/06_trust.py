@@ -7,7 +7,7 @@
 # 1. **How much of the number is luck?** The test set is a sample, and training is random.
 # 2. **Does the confidence mean anything?** When the model says 90%, is it right 90% of the time?
 # 3. **What if the images are a little worse** than the training data: noisier, blurrier,
-#    darker, more compressed?
+#    brighter, with less contrast, more compressed?
 # 4. **Are the test labels themselves right?**
 #
 # We work on the same model as notebook 5 (notebook 4's run, or the published quick model).
@@ -98,9 +98,10 @@ print(f"published quick model (one run): {published['final_test_accuracy']['none
 # Two cautions in reading these records. The seed runs are of the quick recipe as defined
 # (label smoothing 0.2, all 50,000 training images); the model of this notebook, if notebook 4
 # trained it with its defaults, is a variant (label smoothing chosen on short runs, 45,000
-# images; its settings are printed in the calibration section below), so compare its accuracy
-# with them knowing that. And the published model was trained on another CPU (its record names
-# it), where the same seed rounds differently and so gives another run.
+# images; its image count is printed at the top, its label smoothing in the calibration section
+# below), so compare its accuracy with them knowing that. And the published model was trained on
+# another CPU (its record names it), where the same seed may round differently and give another
+# run; what makes it score above all three seed runs here is not measured.
 #
 # ## 2. Calibration: does 90% mean 90%?
 #
@@ -173,7 +174,7 @@ for tta in probs:
 # %% tags=[]
 tables = {f"{tta}{label}": calibration.reliability_table(p, y_report, BINS)
           for tta, pair in calibrated.items() for label, p in zip(("", ", temperature-scaled"), pair)}
-plots.plot_reliability(tables, save_to=lesson.figure("06_reliability.png"))
+plots.plot_reliability(tables, bins=BINS, save_to=lesson.figure("06_reliability.png"))
 plt.show()
 
 # %% [markdown] tags=[]
@@ -196,9 +197,9 @@ plt.show()
 
 # %% [markdown] tags=[]
 # `min_confidence` is the threshold that gives each coverage: answering only when the top
-# probability is at least that high. Temperature scaling changes these thresholds, and since
-# it rescales each image's probabilities on its own it can also change their order across
-# images a little, so after it the curve may move slightly.
+# probability is at least that high. Temperature scaling would change these thresholds, and
+# since it rescales each image's probabilities on its own it can also change their order
+# across images a little (the curve above is for the unscaled probabilities).
 #
 # ## 3. Corruptions: slightly worse images
 #
@@ -330,7 +331,7 @@ right_among = int((predicted[issues] == y_test[issues]).sum())
 print(f"the model agrees with the given label on {right_among} of the {len(issues)} candidates")
 
 # %% [markdown] tags=[]
-# Removing candidates raises the number by construction, since nearly all of them are the
+# Removing candidates raises the number by construction, since they are mostly or entirely the
 # model's own mistakes (the last line above counts, for the TTA predictions, on how many it
 # agrees with the given label): a higher accuracy after removal is not evidence that the labels
 # were wrong.
@@ -344,8 +345,8 @@ print(f"the model agrees with the given label on {right_among} of the {len(issue
 #   the accuracy.
 # - Abstaining on the least confident predictions trades coverage for accuracy.
 # - Accuracy under corruptions mostly falls as the severity grows, by how much depending on the
-#   corruption; Gaussian noise costs this network far more than the others, and the whitening
-#   layer's weakest directions amplify it.
+#   corruption; Gaussian noise costs this network the most, far more than the others at low
+#   severities, and the whitening layer's weakest directions amplify it.
 # - `cleanlab` lists test images whose label the model doubts; a look decides what they are.
 #
 # ## Exercises

@@ -102,7 +102,7 @@ plt.show()
 #
 # ## 2. What does the network look at?
 #
-# *Grad-CAM* asks, for one class, which positions of a convolutional layer's feature maps raised
+# *Grad-CAM* asks, for one class, which positions of a layer's feature maps raised
 # that class's score: it weights each feature map by the average gradient of the class's logit
 # with respect to it, adds them up and keeps the positive part. A few lines of `GradientTape`:
 
@@ -212,8 +212,8 @@ with warnings.catch_warnings():
     model.export(str(keras_onnx), format="onnx", verbose=False)
 print("its inputs:", [i.name for i in onnx.load(str(keras_onnx)).graph.input])
 try:
-    session = onnxruntime.InferenceSession(str(keras_onnx))
-    print("inputs:", [i.name for i in session.get_inputs()])
+    onnx_runtime = onnxruntime.InferenceSession(str(keras_onnx))
+    print("inputs:", [i.name for i in onnx_runtime.get_inputs()])
 except Exception as refusal:  # onnxruntime's own error
     print("onnxruntime refuses it:", str(refusal).split(" : ")[-1][:160])
 
@@ -311,7 +311,7 @@ plots.plot_grad_cam(data.x_test[right], explain.grad_cam(model, data.x_test[righ
 plt.show()
 
 # %% [markdown] tags=[]
-# The third group's maps have 3x3 positions, so each map is a few coarse blobs: where the
+# The third group's maps have 3x3 positions, so each map is one or two coarse regions: where the
 # class was found, roughly, and nothing finer.
 #
 # **Exercise 3.**

@@ -82,3 +82,26 @@ def test_misclassified_and_per_class(images, tmp_path):
     table = pd.DataFrame({"class": NAMES, "accuracy": np.linspace(0.5, 0.95, 10)})
     fig = plots.plot_per_class_accuracy(table, save_to=tmp_path / "p.png")
     assert len(fig.axes[0].patches) == 10 and _saved(tmp_path / "p.png")
+
+
+def test_trust_and_use_figures(tmp_path, images):
+    from cifar_lib import calibration
+
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(10) * 0.3, 200)
+    y = rng.integers(0, 10, 200)
+    tables = {"plain": calibration.reliability_table(p, y, 10)}
+    fig = plots.plot_reliability(tables, bins=10, save_to=tmp_path / "r.png")
+    assert "10 equal-width bins" in fig.axes[0].get_title() and _saved(tmp_path / "r.png")
+    fig = plots.plot_accuracy_by_coverage({"plain": calibration.accuracy_by_coverage(p, y)}, save_to=tmp_path / "c.png")
+    assert len(fig.axes[0].lines) == 1 and _saved(tmp_path / "c.png")
+    fig = plots.plot_corruption_grid(images[0], {"noise": [images[1]] * 5, "blur": [images[2]] * 5})
+    assert len(fig.axes) == 2 * 6 and fig.axes[1].get_title() == "severity 1"
+    table = pd.DataFrame([{"corruption": c, "severity": s, "tta": t, "accuracy": 0.5}
+                          for c in ("noise", "blur") for s in (1, 2) for t in ("none", "mirror")])
+    fig = plots.plot_corruption_accuracy(table, {"none": 0.8, "mirror": 0.82})
+    assert [ax.get_title() for ax in fig.axes] == ["noise", "blur"]
+    fig = plots.plot_grad_cam(images[:3], rng.random((3, 32, 32)), ["a", "b", "c"])
+    assert len(fig.axes) == 6 and fig.axes[0].get_title() == "a"
+    fig = plots.plot_predictions([images[0]], images[:1], [[("cat", 0.7), ("dog", 0.2)]], ["photo"])
+    assert fig.axes[0].get_title() == "photo" and len(fig.axes[2].patches) == 2
