@@ -1,9 +1,10 @@
 """Common corruptions of test images at five severities, in the spirit of CIFAR-10-C.
 
 Hendrycks & Dietterich (ICLR 2019) published CIFAR-10-C: the test set under 15 corruptions at
-5 severities. It cannot be downloaded here, so these six are regenerated from the test images
-with the severity constants of their CIFAR generation code (32x32 images), in NumPy, SciPy,
-Pillow and matplotlib's colour conversion. Every function takes uint8 images (N, 32, 32, 3)
+5 severities, plus 4 extra ones. It cannot be downloaded here, so six of them (five of the 15
+and the extra Gaussian blur) are regenerated from the test images with the severity constants
+of their CIFAR generation code (32x32 images), in NumPy, SciPy, Pillow and matplotlib's colour
+conversion. Every function takes uint8 images (N, 32, 32, 3)
 and returns uint8 images; the random ones take a seed.
 """
 

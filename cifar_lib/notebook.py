@@ -42,7 +42,7 @@ class Profile:
     corruption_images: int  # test images notebook 6 corrupts (6 corruptions x 5 severities each)
 
     def small_run(self) -> dict:
-        """``train`` settings of a short comparison run: minutes on a 2-core CPU in full, seconds in ci."""
+        """``train`` settings of a short comparison run: about a minute on a 2-core CPU in full, seconds in ci."""
         return {"subset": self.small_images, "epochs": self.small_epochs, "batch_size": self.small_batch}
 
 

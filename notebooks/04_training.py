@@ -54,7 +54,7 @@ lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 # %% tags=[]
 from cifar_lib import training
 
-# the recipe settings are checked here, before any data is loaded (in ci this also deletes the previous run's files)
+# the recipe settings are checked here, before any data is loaded (in ci this also deletes the previous main run's files)
 overrides = lesson.training_overrides(RECIPE, epochs=EPOCHS, subset=SUBSET, batch_size=BATCH_SIZE, seed=SEED,
                                       val_fraction=VAL_FRACTION)
 for value in CANDIDATES or ():
@@ -415,7 +415,7 @@ for name, r in published.items():
 # ## Exercises
 #
 # Each trains short runs (the profile's `small_run`: about a minute each on a 2-core CPU in the
-# full profile).
+# full profile; each run's `run.json` records its time).
 #
 # 1. **Remove the lookahead.** Train two short runs on the validation split, with and without
 #    the lookahead, and compare their final validation accuracy with its standard error.
@@ -517,6 +517,7 @@ print(pd.read_csv(os.path.join(ex3_dir, "history.csv"))[["epoch", "loss", "accur
 # The interrupted call ends with one line instead of a traceback; the second call prints
 # "Resuming from epoch 1 of 2" and trains only the second epoch. `history.csv` has one row per
 # epoch and no duplicates. (While a run is still training, the
-# same training started from a second notebook is refused: the folder is in use.)
+# same training started from a second notebook is refused: the folder is in use;
+# `tests/test_faults.py` starts two real trainings on one folder to check it.)
 #
 # **Next:** notebook 5 measures the trained model on the test set, once, and looks at its mistakes.

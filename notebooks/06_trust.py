@@ -101,7 +101,7 @@ print(f"published quick model (one run): {published['final_test_accuracy']['none
 # images; its image count is printed at the top, its label smoothing in the calibration section
 # below), so compare its accuracy with them knowing that. And the published model was trained on
 # another CPU (its record names it), where the same seed may round differently and give another
-# run; what makes it score above all three seed runs here is not measured.
+# run; what makes its plain accuracy score above all three seed runs here is not measured.
 #
 # ## 2. Calibration: does 90% mean 90%?
 #
@@ -204,9 +204,10 @@ plt.show()
 # ## 3. Corruptions: slightly worse images
 #
 # Hendrycks & Dietterich (2019) published CIFAR-10-C, the test set under 15 common corruptions
-# at 5 severities. It cannot be downloaded here, so `cifar_lib.corruptions` regenerates six of
-# them from the test images with the severity constants of their CIFAR code, in a few lines
-# each of NumPy, SciPy, Pillow and matplotlib's colour conversion:
+# at 5 severities (plus 4 extra ones). It cannot be downloaded here, so `cifar_lib.corruptions`
+# regenerates six of them (five of the 15, and Gaussian blur from the extras) from the test
+# images with the severity constants of their CIFAR code, in a few lines each of NumPy, SciPy,
+# Pillow and matplotlib's colour conversion:
 
 # %% tags=[]
 from cifar_lib import corruptions
@@ -295,7 +296,7 @@ for label, images in (("clean", x_sample), ("noise, severity 1", noisy)):
 # ## 4. Are the labels right?
 #
 # Northcutt, Athalye & Mueller (2021) found 54 label errors in the official 10,000 test images
-# (about 0.5%) with *confident learning*, the method the `cleanlab` library implements, and
+# (0.54%) with *confident learning*, the method the `cleanlab` library implements, and
 # confirmed them by human review. It needs out-of-sample probabilities: predictions on images
 # the model never trained on, which the test set is. `find_label_issues` flags the images whose
 # given label the model finds implausible compared with how confident it is per class:
