@@ -206,7 +206,8 @@ plt.show()
 # Hendrycks & Dietterich (2019) published CIFAR-10-C, the test set under 15 common corruptions
 # at 5 severities (plus 4 extra ones). It cannot be downloaded here, so `cifar_lib.corruptions`
 # regenerates six of them (five of the 15, and Gaussian blur from the extras) from the test
-# images with the severity constants of their CIFAR code, in a few lines each of NumPy, SciPy,
+# images with the severity constants of their CIFAR code (`make_cifar_c.py` in the
+# hendrycks/robustness repository), in a few lines each of NumPy, SciPy,
 # Pillow and matplotlib's colour conversion:
 
 # %% tags=[]
@@ -252,8 +253,9 @@ plt.show()
 # coincide when both are equal). Read the table for the numbers: which corruption costs most at
 # severity 5, and how plain and TTA compare under each. The accuracy does not always fall with
 # every step of severity: compare the columns of each row. One standard error of a single
-# accuracy on this sample is printed here (to compare plain with TTA on the same images, a
-# paired count as in notebook 5 is the better yardstick):
+# accuracy near the clean one, on this sample, is printed here; it is larger for accuracies
+# nearer 50% (about 1.6 points on 1,000 images), and to compare plain with TTA on the same
+# images a paired count as in notebook 5 is the better yardstick:
 
 # %% tags=[]
 p_clean = clean["none"]
@@ -262,9 +264,10 @@ print(f"one standard error of an accuracy near {p_clean:.0%} on {len(y_sample):,
 
 # %% [markdown] tags=[]
 # **A closer look at noise.** The whitening layer of notebook 3 divides each of its 2x2-patch
-# directions by the square root of how much the training images vary along it. Directions in
-# which the training images hardly vary are scaled up the most, and pixel noise is spread over
-# all directions alike. The spread (standard deviation) of each eigen-filter's output, largest
+# directions by the square root of how much the training images vary along it, plus a small
+# `eps` (5e-4). Directions in which the training images hardly vary are scaled up the most
+# (for the weakest two, whose variance is below `eps`, the `eps` caps it, which is why their
+# clean spread below is about 0.5), and pixel noise is spread over all directions alike. The spread (standard deviation) of each eigen-filter's output, largest
 # eigenvalue first, on the clean sample and under Gaussian noise of severity 1:
 
 # %% tags=[]
