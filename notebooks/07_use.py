@@ -222,14 +222,15 @@ except Exception as refusal:  # onnxruntime's own error
 # against Keras: how often the top class agrees, and the largest difference in any probability.
 
 # %% tags=[]
+from scipy.special import softmax
+
 check = rng.choice(len(data.x_test), min(1000, len(data.x_test)), replace=False)
 reference = test_probs[check]
 for fmt, path in exported.items():
     run_exported = export.load_exported(path)
     logits = np.concatenate([run_exported(data.x_test[check[i:i + 100]].astype("float32"))
                              for i in range(0, len(check), 100)])
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
+    probs = softmax(logits, axis=1)
     agree = (probs.argmax(axis=1) == reference.argmax(axis=1)).mean()
     print(f"{fmt:<12} same class on {agree:.2%} of {len(check):,} test images; "
           f"largest probability difference {np.abs(probs - reference).max():.1e}")
