@@ -1,78 +1,129 @@
-"""Draw the time-accuracy frontier: test accuracy after each epoch against training minutes.
+"""The time-accuracy frontier from complete runs: the table a time budget chooses from, and its figure.
 
-    python benchmarks/frontier.py                    # -> figures/time_accuracy_frontier.png
+    python benchmarks/frontier.py          # -> cifar_lib/training/frontier.json, figures/time_accuracy_frontier.png
 
-Reads the run records, never numbers typed in here: each run's ``history.csv`` (cumulative
-``train_seconds``, ``test_accuracy`` or ``val_accuracy``) and ``run.json`` (data, machine). The published quick and
-fast models keep theirs in models/; the baseline, whose 100 epochs take hours on a CPU, is
-drawn from the epochs measured in benchmarks/records/.
+Reads only run records, never numbers typed in here. Every point is a *complete* run (its own
+warm-up and decay) of the quick recipe's family, scored once on the 5,000 test images after its
+last epoch: ``benchmarks/records/frontier.jsonl`` (``frontier_runs.py``), the quick recipe's
+seed runs (``seed_spread.jsonl``: 48/96/96, 8 epochs) and the published fast model's record
+(``models/cifar10_fast.time_to_accuracy.json``: 64/256/256, batch 1024, 10 epochs). The x
+axis is training images processed (epochs x 50,000), which does not depend on the machine; a
+second axis converts it to minutes for one stated machine, at each network's measured speed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
+from collections import defaultdict
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = {  # label -> history.csv; run.json sits beside it with the same stem
-    "quick": ROOT / "models" / "cifar10_quick.history.csv",
-    "fast (airbench94)": ROOT / "models" / "cifar10_fast.history.csv",
-    "baseline (first epochs of 100)": ROOT / "benchmarks" / "records" / "baseline.history.csv",
-}
+RECORDS = ROOT / "benchmarks" / "records"
+TABLE = ROOT / "cifar_lib" / "training" / "frontier.json"
+FAST_RECORD = ROOT / "models" / "cifar10_fast.time_to_accuracy.json"
+FAST_WIDTHS, QUICK_WIDTHS = [64, 256, 256], [48, 96, 96]
+N_TRAIN = 50_000
 
 
-def load(history_csv: Path) -> tuple[pd.DataFrame, dict]:
-    """A run's per-epoch history and its run record."""
-    history = pd.read_csv(history_csv)
-    run_json = history_csv.with_name(history_csv.name.replace(".history.csv", ".run.json"))
-    with open(run_json) as f:
-        return history, json.load(f)
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
-def draw(runs: dict[str, Path], out: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    machines, data = set(), set()
-    for label, path in runs.items():
-        history, info = load(path)
-        minutes = history["train_seconds"].cumsum() / 60
-        monitored = info.get("val_source", "validation")
-        column = "test_accuracy" if "test_accuracy" in history else "val_accuracy"
-        ax.plot(minutes, history[column] * 100, marker="o", label=f"{label} ({monitored} accuracy)")
-        machines.add(info["device"].get("cpu") or info["device"]["device"])
-        data.add(Path(info["data_source"]).name)
+def complete_runs() -> list[dict]:
+    """One dict per recorded complete run: widths, batch_size, epochs, seed, accuracy, tta, cpu, seconds."""
+    runs = []
+    for r in jsonl(RECORDS / "frontier.jsonl"):
+        runs.append({"widths": r["widths"], "batch_size": r["batch_size"], "epochs": r["epochs"], "seed": r["seed"],
+                     "accuracy": r["final_test_accuracy"]["none"], "tta": r["final_test_accuracy"]["mirror_translate"],
+                     "cpu": r["cpu"], "train_seconds": r["train_seconds"], "source": "frontier.jsonl"})
+    for r in jsonl(RECORDS / "seed_spread.jsonl"):
+        if r["recipe"] == "quick":
+            runs.append({"widths": QUICK_WIDTHS, "batch_size": 512, "epochs": len(r["test_accuracy_per_epoch"]),
+                         "seed": r["seed"], "accuracy": r["final_test_accuracy"]["none"],
+                         "tta": r["final_test_accuracy"]["mirror_translate"], "cpu": r["cpu"],
+                         "train_seconds": r["train_seconds"], "source": "seed_spread.jsonl"})
+    if FAST_RECORD.exists():
+        r = json.loads(FAST_RECORD.read_text())
+        runs.append({"widths": FAST_WIDTHS, "batch_size": 1024, "epochs": r["epochs"], "seed": 0,
+                     "accuracy": r["final_test_accuracy"]["none"], "tta": r["final_test_accuracy"]["mirror_translate"],
+                     "cpu": r["cpu"], "train_seconds": r["train_seconds_total"], "source": FAST_RECORD.name})
+    return runs
+
+
+def table(runs: list[dict]) -> list[dict]:
+    """One row per configuration: the mean accuracy (plain and TTA) over its seeds."""
+    groups = defaultdict(list)
+    for r in runs:
+        groups[(tuple(r["widths"]), r["batch_size"], r["epochs"])].append(r)
+    rows = []
+    for (widths, batch, epochs), group in sorted(groups.items()):
+        rows.append({"widths": list(widths), "batch_size": batch, "epochs": epochs, "train_images": epochs * N_TRAIN,
+                     "accuracy": round(statistics.mean(g["accuracy"] for g in group), 4),
+                     "tta": round(statistics.mean(g["tta"] for g in group), 4),
+                     "seeds": sorted(g["seed"] for g in group)})
+    return rows
+
+
+def draw(runs: list[dict], rows: list[dict], out: Path, speeds: dict | None = None, machine: str = "") -> Path:
+    """Final test accuracy of each run against training images; ``speeds`` ('48/96/96' -> images/s) adds minutes."""
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    nets = sorted({(tuple(r["widths"]), r["batch_size"]) for r in rows}, key=lambda n: sum(n[0]))
+    for widths, batch in nets:
+        label = f"{'/'.join(map(str, widths))}, batch {batch}"
+        mine = sorted((r for r in rows if tuple(r["widths"]) == widths and r["batch_size"] == batch),
+                      key=lambda r: r["epochs"])
+        line, = ax.plot([r["train_images"] / 1e6 for r in mine], [r["accuracy"] * 100 for r in mine], marker="o",
+                        label=label)
+        seeds = [r for r in runs if tuple(r["widths"]) == widths and r["batch_size"] == batch]
+        ax.scatter([r["epochs"] * N_TRAIN / 1e6 for r in seeds], [r["accuracy"] * 100 for r in seeds], s=10,
+                   color=line.get_color(), alpha=0.5)
+        for r in mine:
+            ax.annotate(f"{r['epochs']}", (r["train_images"] / 1e6, r["accuracy"] * 100), textcoords="offset points",
+                        xytext=(4, -10), fontsize=7, color=line.get_color())
     ax.axhline(85, color="grey", lw=0.8, ls="--")
-    ax.axvline(10, color="grey", lw=0.8, ls=":")
+    ax.text(0.99, 85.2, "85%", color="grey", fontsize=7, ha="right", transform=ax.get_yaxis_transform())
     ax.set_xscale("log")
-    ax.set_xlabel("training minutes (log scale)")
-    ax.set_ylabel("accuracy after the epoch (%)")
-    ax.text(10, 21, " 10 min", color="grey", fontsize=7)
-    ax.text(0.99, 85.5, "85%", color="grey", fontsize=7, ha="right", transform=ax.get_yaxis_transform())
-    ax.set_ylim(20, 100)
-    ax.legend(loc="upper left", fontsize=8)
-    ax.set_title("Accuracy after each epoch of one run per recipe, against its training minutes\n"
-                 "(each point is an epoch of that run: a shorter run with its own schedule would end elsewhere)",
-                 fontsize=9)
-    caption = (f"data: {', '.join(sorted(data))} (JPEG copy of CIFAR-10; test = 5,000 images, validation = 10,000 "
-               f"held-out training images); machine: {'; '.join(sorted(machines))}; no TTA")
-    fig.text(0.01, 0.01, caption, fontsize=7, wrap=True)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    ax.set_xlabel("training images processed, millions (log scale; the small numbers are the epochs)")
+    ax.set_ylabel("final test accuracy, no TTA (%)")
+    ax.legend(loc="lower right", fontsize=8, title="network", title_fontsize=8)
+    ax.set_title("Complete runs of the quick recipe's family: final test accuracy against training images\n"
+                 "(line: mean over seeds; small dots: single runs)", fontsize=9)
+    if speeds:
+        note = "; ".join(f"{k}: {v:.0f} images/s" for k, v in speeds.items())
+        fig.text(0.01, 0.055, f"minutes on {machine}: images / speed ({note})", fontsize=7)
+    cpus = sorted({r["cpu"] for r in runs})
+    fig.text(0.01, 0.01, "data: the JPEG copy of CIFAR-10, trained on all 50,000 training images, scored on its 5,000 "
+             f"test images; trained on: {'; '.join(cpus)}", fontsize=7, wrap=True)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
+    plt.close(fig)
     return out
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=str(ROOT / "figures" / "time_accuracy_frontier.png"))
+    p.add_argument("--table", default=str(TABLE))
     args = p.parse_args()
-    print(draw(RUNS, Path(args.out)))
+    runs = complete_runs()
+    rows = table(runs)
+    Path(args.table).write_text(json.dumps({
+        "about": "written by benchmarks/frontier.py from benchmarks/records/: final test accuracy (5,000 test images, "
+                 "mean over seeds) of complete runs of the quick recipe's family on all 50,000 training images",
+        "rows": rows}, indent=1) + "\n")
+    print(args.table)
+    for r in rows:
+        print(f"  {'/'.join(map(str, r['widths'])):>10} batch {r['batch_size']:>4} {r['epochs']:>2} epochs: "
+              f"{r['accuracy']:.2%} (TTA {r['tta']:.2%}), seeds {r['seeds']}")
+    print(draw(runs, rows, Path(args.out)))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ def main() -> None:
     p.add_argument("--out", default=None, help="run folder (default runs/<recipe>-full)")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--widths", type=int, nargs=3, default=None, help="channels of the three conv groups")
     args = p.parse_args()
 
     from cifar_lib.data import load_cifar10
@@ -47,7 +48,8 @@ def main() -> None:
 
     args.out = args.out or f"runs/{args.recipe}-full"
     data = load_cifar10(args.data)
-    overrides = {"seed": args.seed} | ({"epochs": args.epochs} if args.epochs else {})
+    overrides = ({"seed": args.seed} | ({"epochs": args.epochs} if args.epochs else {})
+                 | ({"widths": tuple(args.widths)} if args.widths else {}))
     result = train(args.recipe, data, args.out, verbose=2, **overrides)
     t0 = time.perf_counter()
     tta = {level: evaluate(result.model, data.x_test, data.y_test, tta=level)["accuracy"]
@@ -59,6 +61,9 @@ def main() -> None:
         "device": result.run_info["device"]["device"],
         "cpu": result.run_info["device"].get("cpu"),
         "epochs": result.run_info["epochs"],
+        "widths": list(result.run_info["recipe"]["widths"] or ()),
+        "batch_size": result.run_info["recipe"]["batch_size"],
+        "n_train": result.run_info["n_train"],
         "train_seconds_total": result.run_info["train_seconds"],
         "seconds_to_test_accuracy": seconds_to_thresholds(result.history),
         "test_accuracy_per_epoch": [round(v, 4) for v in result.history["test_accuracy"]],

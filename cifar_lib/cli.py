@@ -16,19 +16,24 @@ TTA_LEVELS = ("none", "mirror", "mirror_translate")  # cifar_lib.evaluation's, n
 
 def _train(args: argparse.Namespace) -> int:
     from cifar_lib.data import load_cifar10
-    from cifar_lib.training import check_out_dir, monitored_columns, resolve_recipe, train
+    from cifar_lib.training import check_budget, check_out_dir, monitored_columns, resolve_recipe, train
 
     overrides = {k: v for k, v in {"epochs": args.epochs, "subset": args.subset, "batch_size": args.batch_size,
                                    "seed": args.seed, "val_fraction": args.val_fraction}.items() if v is not None}
     verbose = "auto" if args.verbose == "auto" else int(args.verbose)
-    resolve_recipe(args.recipe, verbose=verbose, resume=args.resume, **overrides)  # bad settings fail before
-    check_out_dir(args.out)                                                          # the data is loaded
+    recipe = resolve_recipe(args.recipe, verbose=verbose, resume=args.resume, **overrides)  # bad settings fail
+    if args.budget is not None:                                                              # before the data
+        check_budget(recipe, args.budget, overrides)                                         # is loaded
+    check_out_dir(args.out)
     data = load_cifar10(args.data)
-    result = train(args.recipe, data, args.out, verbose=verbose, resume=args.resume, **overrides)
+    result = train(args.recipe, data, args.out, verbose=verbose, resume=args.resume, budget_seconds=args.budget,
+                   **overrides)
     info = result.run_info
     accuracy = info["final"][monitored_columns(info["val_source"])[1]]
+    used = (f" ({info['budget_seconds_used']:.0f} s of the {info['budget']['budget_seconds']:.0f} s budget, measuring included)"
+            if "budget_seconds_used" in info else "")
     print(f"done: {info['epochs']} epochs, {info['val_source']} accuracy "
-          f"{accuracy:.4f}, training {info['train_seconds']:.0f} s; artifacts in {args.out}")
+          f"{accuracy:.4f}, training {info['train_seconds']:.0f} s{used}; artifacts in {args.out}")
     return 0
 
 
@@ -121,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--val-fraction", type=float,
                    help="hold out this fraction of the training images (stratified) and monitor it instead of "
                         "the test set, e.g. 0.1 when you compare settings (default: the recipe's; quick and fast: 0)")
+    t.add_argument("--budget", metavar="TIME",
+                   help="a time budget (600, 600s, 10m, 1h): measure this machine, then train the network and epoch "
+                        "count with the best expected accuracy that fits (quick recipe's family; sets --epochs itself)")
     t.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
     t.add_argument("--verbose", default="auto", choices=("0", "1", "2", "auto"),
                    help="0 silent, 1 progress bar, 2 one line per epoch; auto (default): the bar on a terminal, lines otherwise")

@@ -40,6 +40,7 @@ class Profile:
     small_epochs: int  # ... for this many epochs ...
     small_batch: int  # ... at this batch size
     corruption_images: int  # test images notebook 6 corrupts (6 corruptions x 5 severities each)
+    time_budget: bool  # notebook 4's TIME_BUDGET applies (ci: no, a smoke run has a fixed size)
 
     def small_run(self) -> dict:
         """``train`` settings of a short comparison run: about a minute on a 2-core CPU in full, seconds in ci."""
@@ -48,9 +49,9 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "full": Profile("full", None, None, None, None, fresh_run=False, small_images=5000, small_epochs=4, small_batch=256,
-                    corruption_images=1000),
+                    corruption_images=1000, time_budget=True),
     "ci": Profile("ci", 1024, 500, 1, 256, fresh_run=True, small_images=512, small_epochs=1, small_batch=128,
-                  corruption_images=100),
+                  corruption_images=100, time_budget=False),
 }
 
 
@@ -117,6 +118,17 @@ class Lesson:
             clear_run(self.run_dir)
         return overrides
 
+    def time_budget(self, budget: "str | float | None", recipe: str, overrides: dict) -> "str | float | None":
+        """``budget`` when this profile uses one (checked against the recipe and the overrides), else None."""
+        if budget is None or not self.profile.time_budget:
+            if budget is not None:
+                print(f"{self.profile.name} profile: no time budget (the run's size is fixed)")
+            return None
+        from cifar_lib.training import check_budget, resolve_recipe
+
+        check_budget(resolve_recipe(recipe, **overrides), budget, overrides)
+        return budget
+
     def find_model(self, model_path: "str | Path | None" = None) -> tuple[Path, dict | None]:
         """The model to evaluate and its run record (None when it has none): ``model_path``, else
         notebook 4's ``RUN_DIR/model.keras``, else the published ``models/cifar10_quick.keras``."""
@@ -170,6 +182,15 @@ def display_path(path: "str | Path", root: "str | Path | None" = None) -> str:
     return path.name
 
 
+def profile_folders(profile: str, root: Path, run_dir: "str | Path | None" = None,
+                    figures_dir: "str | Path | None" = None) -> tuple[Path, Path]:
+    """The run and figures folders (absolute): the given ones, else ``runs/pipeline-<profile>`` and
+    ``figures/`` (full) or ``<run folder>/figures`` (ci, so that committed figures stay untouched)."""
+    run = Path(run_dir) if run_dir else root / "runs" / f"pipeline-{profile}"
+    figures = Path(figures_dir) if figures_dir else (root / "figures" if profile == "full" else run / "figures")
+    return run.resolve(), figures.resolve()
+
+
 def setup(
     profile: str | None = None,
     run_dir: "str | Path | None" = None,
@@ -183,8 +204,7 @@ def setup(
         raise ValueError(f"PROFILE must be one of {', '.join(PROFILES)}, got {name!r}")
     config.quiet_tensorflow()
     root = find_project_root()
-    run = Path(run_dir) if run_dir else root / "runs" / f"pipeline-{name}"
-    figures = Path(figures_dir) if figures_dir else (root / "figures" if name == "full" else run / "figures")
+    run, figures = profile_folders(name, root, run_dir, figures_dir)
     run.mkdir(parents=True, exist_ok=True)
     figures.mkdir(parents=True, exist_ok=True)
     config.set_seed(seed)

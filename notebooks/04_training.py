@@ -24,8 +24,8 @@
 #   about 6 hours).
 #
 # This notebook shows the Keras loop that trains them, chooses one setting on a validation
-# split, measures how long training will take on your machine, trains a real model in front of
-# you, and shows the curves.
+# split, fits the run to a time budget on your machine (`TIME_BUDGET`, 10 minutes by default),
+# trains a real model in front of you, and shows the curves.
 
 # %% tags=["parameters"]
 PROFILE = None  # None: $CIFAR_PROFILE, else "full" (the real thing); "ci" is a smoke test
@@ -41,6 +41,7 @@ EPOCHS = None  # None: the recipe's own (ci: 1)
 SUBSET = None  # None: all training images; or train on a class-balanced subset of this many
 BATCH_SIZE = None  # None: the recipe's own (ci: 256)
 VERBOSE = 2  # 2: one line per epoch; 1: Keras' live progress bar
+TIME_BUDGET = "10m"  # train what fits in this time here (quick/fast recipes); None: the recipe's own epochs (ci: None)
 
 # %% tags=[]
 # %matplotlib inline
@@ -59,6 +60,7 @@ overrides = lesson.training_overrides(RECIPE, epochs=EPOCHS, subset=SUBSET, batc
                                       val_fraction=VAL_FRACTION)
 for value in CANDIDATES or ():
     training.resolve_recipe(RECIPE, **{**overrides, TUNE: value})
+budget = lesson.time_budget(TIME_BUDGET, RECIPE, overrides)  # None in ci: a smoke run has a fixed size
 
 # %% [markdown] tags=[]
 # The line above says whether TensorFlow found a GPU. With one, `RECIPE = "fast"` is the better
@@ -161,7 +163,7 @@ print(f"loss of a 99% sure correct prediction: {float(smoothing_loss(target, tar
 #
 # ### Lookahead: averaging the weights
 #
-# From the recipe's `ema_start_epoch` (3, counted from 0: the fourth epoch, "epoch 4/8" in the
+# From the recipe's `ema_start_epoch` (3, counted from 0: the fourth epoch, "epoch 4/..." in the
 # printed lines) every 5 steps the weights are pulled towards a running average of themselves
 # and replaced by it. The pull strength `rho` grows with the cube of the progress, so late
 # training, where the steps are small and noisy, is averaged strongly.
@@ -252,31 +254,72 @@ print(f"chosen: {TUNE} = {chosen}" if scores else "no choice made: the recipe's 
 #
 # ## The run
 #
-# The recipe that trains, after every override (this profile's sizes, the notebook's
-# parameters and the choice above), as `train` will record it in `run.json`:
+# ### Ten minutes on any machine
+#
+# How much training fits in 10 minutes depends on the machine: the same quick recipe trains
+# several times faster on one CPU than on another. So this notebook does not fix the number of
+# epochs; it fixes the time. The project has trained complete runs of the quick recipe's
+# family, several networks and run lengths, each with its own warm-up and decay, on all
+# 50,000 training images, and scored each once on the test set (the README's frontier).
+# That table does not depend on the machine: its unit is training images, not seconds.
+
+# %% tags=[]
+from cifar_lib.training import budget as budgets
+
+for row in budgets.load_frontier():
+    print(f"{'/'.join(map(str, row['widths'])):>10} channels, batch {row['batch_size']:>4}, {row['epochs']:>2} epochs "
+          f"({row['train_images'] / 1e6:.2f} M images): {row['accuracy']:.2%} test accuracy, mean of {len(row['seeds'])} run(s)")
+
+# %% [markdown] tags=[]
+# `budget_choice` turns it into seconds for this machine: it times a few real training steps
+# of each network (input stream included; the first step builds the graph and is not
+# counted), predicts each configuration's training time, with the evaluation after each
+# epoch, from that speed, and takes the most accurate one that fits in 93% of what is left of
+# the budget (the measuring counts against it; the rest is a margin for the run's own
+# bookkeeping). Between two measured run lengths of one network the expected accuracy is
+# interpolated; nothing beyond the measured ones is extrapolated. The choice is saved in the
+# run folder (`budget.json`), so an interrupted run resumes with the same one.
 
 # %% tags=[]
 if scores:
     overrides[TUNE] = chosen
-recipe = training.resolve_recipe(RECIPE, **overrides)
+if budget:
+    choice = training.budget_choice(RECIPE, data, lesson.run_dir, budget, **overrides)
+    print("measured:", ", ".join(f"{net} at {speed:.0f} images/s" for net, speed in choice.speeds.items()))
+    overrides_run = {**overrides, **choice.overrides()}
+else:
+    overrides_run = overrides
+
+# %% [markdown] tags=[]
+# The recipe that trains, after every override (this profile's sizes, the notebook's
+# parameters, the choice on the validation split and the budget's choice), as `train` will
+# record it in `run.json`:
+
+# %% tags=[]
+recipe = training.resolve_recipe(RECIPE, **overrides_run)
 for field, value in recipe.to_dict().items():
     print(f"{field:<20} {value}")
 
 # %% [markdown] tags=[]
 # ### How long will it take here?
 #
-# A few training steps of this recipe on this machine, timed (the first steps build the graph
-# and are not counted), times the number of steps the run will take:
+# With a budget, the prediction is the choice's. Without one (`TIME_BUDGET = None`), a few
+# training steps of the recipe are timed the same way, times the number of steps the run will
+# take:
 
 # %% tags=[]
-n_train = int(len(data.x_train) * (1 - recipe.val_fraction))  # the validation share is held out first ...
-n_train = min(n_train, SUBSET or n_train)  # ... then a subset, if asked for, is drawn from the rest
-steps_per_epoch = loop.steps_in_epoch(n_train, recipe)
-step_seconds = loop.seconds_per_step(recipe, data.x_train, data.y_train)
-expected = step_seconds * steps_per_epoch * recipe.epochs
-print(f"{step_seconds:.2f} s per step of {recipe.batch_size} images ({recipe.batch_size / step_seconds:.0f} images/s) "
-      f"x {steps_per_epoch} steps per epoch x {recipe.epochs} epochs: about {expected / 60:.1f} minutes "
-      f"({expected:.0f} s) of training here, plus the evaluation after each epoch")
+if budget:
+    expected = choice.predicted_seconds
+    print(f"predicted: {expected:.0f} s of training and evaluation for {recipe.epochs} epochs")
+else:
+    n_train = int(len(data.x_train) * (1 - recipe.val_fraction))  # the validation share is held out first ...
+    n_train = min(n_train, SUBSET or n_train)  # ... then a subset, if asked for, is drawn from the rest
+    steps_per_epoch = loop.steps_in_epoch(n_train, recipe)
+    step_seconds = loop.seconds_per_step(recipe, data.x_train, data.y_train)
+    expected = step_seconds * steps_per_epoch * recipe.epochs
+    print(f"{step_seconds:.2f} s per step of {recipe.batch_size} images ({recipe.batch_size / step_seconds:.0f} "
+          f"images/s) x {steps_per_epoch} steps per epoch x {recipe.epochs} epochs: about {expected / 60:.1f} "
+          f"minutes ({expected:.0f} s) of training here, plus the evaluation after each epoch")
 
 # %% [markdown] tags=[]
 # ### Train
@@ -300,7 +343,7 @@ print(f"{step_seconds:.2f} s per step of {recipe.batch_size} images ({recipe.bat
 # label smoothing, if any), the accuracy on the watched set, and the seconds spent training.
 
 # %% tags=[]
-result = training.train(RECIPE, data, str(lesson.run_dir), verbose=VERBOSE, **overrides)
+result = training.train(RECIPE, data, str(lesson.run_dir), verbose=VERBOSE, budget_seconds=budget, **overrides)
 
 # %% [markdown] tags=[]
 # ## What the run left behind
@@ -318,6 +361,9 @@ column = training.monitored_columns(info["val_source"])[1]  # val_accuracy with 
 print(f"final {info['val_source']} accuracy {info['final'][column]:.2%}, "
       f"{info['train_seconds']:.0f} s of training (estimated above: {expected:.0f} s) on "
       f"{info['device']['cpu'] if not info['device']['gpus'] else info['device']['device']}")
+if budget:
+    print(f"{info['budget_seconds_used']:.0f} s of the {info['budget']['budget_seconds']:.0f} s budget used, "
+          f"measuring included; the frontier expected {info['budget']['expected_accuracy']:.1%} on the test set")
 result.history.round(4)
 
 # %% [markdown] tags=[]
@@ -337,8 +383,8 @@ plt.show()
 
 # %% [markdown] tags=[]
 # Read the curves next to the table above and the schedule: the learning rate climbs during
-# the first 23% of the steps (into the second of 8 epochs) and then decays linearly; the
-# lookahead averages the weights from the fourth epoch on. Whether the watched accuracy dips
+# the first 23% of the steps (of the run's epochs, printed in the recipe above) and then decays
+# linearly; the lookahead averages the weights from the fourth epoch on. Whether the watched accuracy dips
 # while the rate is near its peak, and how much each later epoch adds, is in the
 # `val_accuracy` column.
 #
@@ -393,10 +439,11 @@ for name, r in published.items():
 # the rest of the gap is not explained here. Measure your
 # own runs on the data you have, and say which it is.
 #
-# The published runs of all three recipes, per epoch, against training minutes on that 2-core
-# CPU (the baseline's two measured epochs, validation accuracy):
+# The frontier the time budget chooses from, drawn from the same records as the table above:
+# each point is a complete run, its final test accuracy against the training images it
+# processed (`benchmarks/frontier.py` draws it):
 #
-# ![Accuracy after each epoch against training minutes](../figures/time_accuracy_frontier.png)
+# ![Final test accuracy of complete runs against training images](../figures/time_accuracy_frontier.png)
 #
 # ## Summary
 #
@@ -409,6 +456,9 @@ for name, r in published.items():
 #   lookahead weight averaging, plus the whitening initialisation of notebook 3.
 # - Choices are made on a validation split held out of the training images, with short runs and
 #   their standard error in mind; the test set waits for notebook 5.
+# - A run can be sized by time instead of epochs: `TIME_BUDGET` (`train(budget_seconds=...)`,
+#   `--budget 10m` on the command line) times a few steps of each network here and trains the
+#   configuration of the measured frontier with the best expected accuracy that fits.
 # - Before a long run, time a few steps, and compare the estimate with the training time that
 #   follows.
 #
@@ -459,7 +509,7 @@ for name, start in (("with", training.get_recipe(RECIPE).ema_start_epoch), ("wit
     print(f"{name} lookahead: validation accuracy {ablation[name]:.2%} +- {error:.2%}")
 
 # %% [markdown] tags=[]
-# The lookahead starts in the fourth epoch, the last of a short run (in the full run it covers
+# The lookahead starts in the fourth epoch, the last of a short run (in a full 8-epoch run it covers
 # 5 of 8 epochs), so the two short runs are the same for three epochs and this comparison
 # tests little of it. Here their final scores are 1.0 point apart, the run without the
 # lookahead ahead: about 1.4 standard errors of one score. The two scores come from runs that

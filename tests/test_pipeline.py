@@ -77,18 +77,12 @@ def test_parse_value(text, value):
     assert pipeline.parse_value(text) == value
 
 
-def test_parse_overrides_targets_and_errors():
-    assert pipeline.parse_overrides(["EPOCHS=3", "04:RECIPE=baseline"]) == [(None, "EPOCHS", 3), ("04", "RECIPE", "baseline")]
+def test_parse_overrides_and_errors():
+    assert pipeline.parse_overrides(["EPOCHS=3", "RECIPE=baseline"]) == {"EPOCHS": 3, "RECIPE": "baseline"}
     with pytest.raises(PipelineUsageError, match="NAME=VALUE"):
         pipeline.parse_overrides(["EPOCHS"])
-    with pytest.raises(PipelineUsageError, match="not a parameter name"):
+    with pytest.raises(PipelineUsageError, match="parameter name"):
         pipeline.parse_overrides(["1X=2"])
-
-
-def test_progress_bars_render_to_their_final_state():
-    keras_like = "\r1/3 [==  ] loss 2.3" + "\b" * 20 + "\r2/3 [=== ] loss 2.2" + "\b" * 20 + "\r3/3 [====] loss 2.1\nnext\n"
-    assert pipeline._render_terminal_text(keras_like) == "3/3 [====] loss 2.1\nnext\n"
-    assert pipeline._render_terminal_text("plain\ntext") == "plain\ntext"
 
 
 def test_select_notebooks_keeps_pipeline_order(project):
@@ -127,13 +121,6 @@ def test_unknown_parameter_fails_before_anything_runs(project, tmp_path):
     assert not list(out.glob("*.ipynb"))  # no notebook ran (a missing folder has none either)
 
 
-def test_parameter_for_a_notebook_that_does_not_declare_it(project, tmp_path):
-    with pytest.raises(PipelineUsageError) as info:
-        run(project, tmp_path / "out", overrides=["01:ALPHA=2"])
-    assert "'ALPHA'" in str(info.value) and "01_a" in str(info.value)
-    assert "PROFILE, DATA, RUN_DIR, FIGURES_DIR" in str(info.value)
-
-
 def test_parameter_of_an_unselected_notebook_is_unknown(project, tmp_path):
     with pytest.raises(PipelineUsageError, match="'ALPHA'"):
         run(project, tmp_path / "out", only="01,03", overrides=["ALPHA=2"])
@@ -146,7 +133,7 @@ def test_runs_in_order_passes_parameters_and_environment(project, tmp_path, monk
     monkeypatch.delenv("CIFAR_PROFILE", raising=False)
     out = tmp_path / "out"
     runs = run(project, out, profile="ci", overrides=["ALPHA=5"])
-    assert [r.name for r in runs] == ["01_a", "02_b", "03_c"]
+    assert [r.stem for r in runs] == ["01_a", "02_b", "03_c"]
     assert order(out) == ["01_a", "02_b", "03_c"]
     assert sorted(p.name for p in out.glob("*.ipynb")) == ["01_a.ipynb", "02_b.ipynb", "03_c.ipynb"]
     assert json.loads((out / "alpha.json").read_text()) == 5
@@ -154,8 +141,6 @@ def test_runs_in_order_passes_parameters_and_environment(project, tmp_path, monk
     assert env["profile"] == "ci" and env["env_profile"] == "ci"
     assert Path(env["executable"]).resolve() == Path(sys.executable).resolve()  # python3 kernel = this venv
     assert Path(env["cwd"]).resolve() == project.resolve()  # notebooks run where they live
-    assert all(r.seconds > 0 for r in runs)
-    assert (out / "01_a.kernel.log").exists()  # the kernel's own stderr, off the terminal
     import os
 
     assert os.environ.get("CIFAR_PROFILE") is None  # restored
@@ -217,3 +202,14 @@ def test_in_place_injects_nothing_and_tidies_outputs(project, tmp_path, monkeypa
     assert order(tmp_path) == ["01_a"]
     with pytest.raises(PipelineUsageError, match="exclude"):
         run_pipeline(notebooks_dir=project, in_place=True, out=tmp_path / "x", progress_bar=False)
+
+
+def test_training_progress_reaches_the_pipelines_terminal(project, tmp_path, capfd):
+    """A notebook's progress lines (cifar_lib.progress.report) reach the stderr the pipeline runs with,
+    named by the notebook, and stay in the executed notebook's output too."""
+    write_notebook(project, "02_b", "from cifar_lib.progress import report\nreport('epoch   1/2  loss 2.0')")
+    out = tmp_path / "out"
+    run(project, out, only="02")
+    assert "  [02_b] epoch   1/2  loss 2.0" in capfd.readouterr().err
+    nb = nbformat.read(str(out / "02_b.ipynb"), as_version=4)
+    assert "epoch   1/2  loss 2.0\n" in [o.get("text") for c in nb.cells if c.cell_type == "code" for o in c.outputs]

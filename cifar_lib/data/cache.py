@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 
 import numpy as np
 
 from cifar_lib.config import cache_dir
+from cifar_lib.files import atomic_path
 
 FORMAT_VERSION = 1
 KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -75,15 +75,8 @@ def save(path: str, arrays: dict[str, np.ndarray]) -> None:
     """Write arrays atomically and drop older cache files of the same source."""
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
     prefix = os.path.basename(path).rsplit("-", 1)[0] + "-"
     for name in os.listdir(folder):
         if name.startswith(prefix) and name != os.path.basename(path):

@@ -11,17 +11,12 @@ import keras
 import numpy as np
 import pandas as pd
 
+from cifar_lib.files import atomic_write_text
+from cifar_lib.progress import report
 from cifar_lib.training import checkpoints
 from cifar_lib.errors import TrainingDiverged
 
 HISTORY_CSV = "history.csv"
-
-
-def _atomic_write_text(path: str, text: str) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def monitored_columns(monitored: str) -> tuple[str, str]:
@@ -76,7 +71,7 @@ class RunRecorder(keras.callbacks.Callback):
 def write_history(out_dir: str, rows: list[dict]) -> str:
     """Write ``history.csv`` (one row per epoch) atomically; returns its path."""
     path = os.path.join(out_dir, HISTORY_CSV)
-    _atomic_write_text(path, pd.DataFrame(rows).to_csv(index=False))
+    atomic_write_text(path, pd.DataFrame(rows).to_csv(index=False))
     return path
 
 
@@ -223,7 +218,11 @@ def lookahead_decay(step: "np.ndarray | int", total_steps: int, every: int = 5) 
 
 
 class EpochLine(keras.callbacks.Callback):
-    """One line per epoch (loss, accuracy, monitored accuracy, seconds): readable in a log file too."""
+    """One line per epoch (loss, accuracy, monitored accuracy, seconds): readable in a log file too.
+
+    Not Keras' ``verbose=2``: that line calls the monitored test set ``val_``, has no timings,
+    and cannot reach a pipeline's terminal (``progress.report``).
+    """
 
     def __init__(self, recorder: RunRecorder, epochs: int, monitored: str):
         super().__init__()
@@ -233,7 +232,7 @@ class EpochLine(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         row = self.recorder.rows[-1]
-        print(f"epoch {row['epoch']:>3}/{self.epochs}  loss {row.get('loss', float('nan')):.4f}  "
+        report(f"epoch {row['epoch']:>3}/{self.epochs}  loss {row.get('loss', float('nan')):.4f}  "
               f"accuracy {row.get('accuracy', float('nan')):.4f}  "
               f"{self.monitored} accuracy {row.get(monitored_columns(self.monitored)[1], float('nan')):.4f}  "
-              f"{row['train_seconds']:.1f} s training, {row['seconds']:.1f} s with evaluation", flush=True)
+              f"{row['train_seconds']:.1f} s training, {row['seconds']:.1f} s with evaluation")

@@ -18,6 +18,8 @@ import shutil
 
 import keras
 
+from cifar_lib.files import atomic_path, atomic_write_text
+
 from cifar_lib.errors import CheckpointCorrupted, CheckpointWriteError
 
 STATE_DIR = "checkpoint"
@@ -55,17 +57,13 @@ def save(out_dir: str, epochs_done: int, model: keras.Model, state: dict) -> Che
     """Write epoch ``epochs_done``'s weights and ``state`` (JSON-able); drop all but the newest KEEP."""
     os.makedirs(folder(out_dir), exist_ok=True)
     cp = _paths(out_dir, epochs_done)
-    tmp_weights, tmp_json = cp.weights_path.replace(".weights.h5", ".tmp.weights.h5"), f"{cp.json_path}.tmp"
     try:
-        model.save_weights(tmp_weights)
-        os.replace(tmp_weights, cp.weights_path)
-        with open(tmp_json, "w") as f:
-            json.dump(dict(state, epochs_done=epochs_done), f, indent=1)
-        os.replace(tmp_json, cp.json_path)
+        with atomic_path(cp.weights_path) as tmp:
+            model.save_weights(tmp)
+        atomic_write_text(cp.json_path, json.dumps(dict(state, epochs_done=epochs_done), indent=1))
     except OSError as exc:
-        for path in (tmp_weights, tmp_json, cp.weights_path):
-            with contextlib.suppress(OSError):
-                os.remove(path)
+        with contextlib.suppress(OSError):  # weights without their JSON are not a checkpoint
+            os.remove(cp.weights_path)
         previous = find(out_dir)
         kept = f"the checkpoint of epoch {previous[0].epochs_done} is intact" if previous else "no earlier checkpoint exists"
         raise CheckpointWriteError(

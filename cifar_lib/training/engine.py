@@ -7,6 +7,7 @@ out_dir/
   history.csv       one row per epoch: loss, accuracy, val_loss and val_accuracy (test_loss and test_accuracy
                     when the test set is monitored), learning_rate, seconds
   run.json          recipe, overrides, seed, versions, device, wall time, final metrics
+  budget.json       a budgeted run's choice (``budget_seconds``): a resumed run keeps it
   checkpoint/       resume state of the newest two epochs (see ``checkpoints``), kept until the run finishes
   tensorboard/      per-epoch scalars: train/ and validation/ (or test/); ``tensorboard --logdir runs/``
   .lock             held while a process works in out_dir: a second run there is refused (see ``runlock``)
@@ -21,13 +22,17 @@ import json
 import os
 import shutil
 import sys
+import time
 from typing import Sequence
 
 import keras
 import pandas as pd
 
 from cifar_lib import config as cfg
+from cifar_lib.files import atomic_write_text
+from cifar_lib.progress import report
 from cifar_lib.data import CifarData, stratified_subset, train_val_split
+from cifar_lib.training import budget as budgets
 from cifar_lib.training import callbacks as cb
 from cifar_lib.training import checkpoints, runlock
 from cifar_lib.errors import CheckpointCorrupted, TrainingInterrupted
@@ -37,6 +42,8 @@ from cifar_lib.training.runinfo import device_info, git_commit, package_versions
 
 
 RUN_JSON = "run.json"
+BUDGET_JSON = "budget.json"
+BUDGET_CHOOSES = ("epochs", "widths", "batch_size")
 FINAL_MODEL = "model.keras"
 BEST_MODEL = "best.keras"
 RESUME_CHOICES = ("auto", "previous", "fresh")
@@ -80,7 +87,8 @@ def check_out_dir(out_dir: "str | os.PathLike") -> str:
 
 
 def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int | None = None,
-          verbose: "int | str" = "auto", resume: str = "auto", callbacks: Sequence = (), **overrides) -> TrainResult:
+          verbose: "int | str" = "auto", resume: str = "auto", callbacks: Sequence = (),
+          budget_seconds: "float | str | None" = None, **overrides) -> TrainResult:
     """Train ``recipe`` on ``data`` into ``out_dir``; resumes an interrupted run, returns a finished one.
 
     ``subset``: train on a class-balanced subset of N training images. ``verbose``: 0 silent,
@@ -88,24 +96,77 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int 
     in a log file or a notebook. ``resume``: "auto" (default) continues from the newest
     checkpoint; when that one is damaged, "previous" continues from the one before and "fresh"
     starts over. ``callbacks``: more Keras callbacks, called after the run's own (not part of
-    the run's configuration). ``overrides``: any Recipe field (epochs, batch_size, seed, learning_rate,
-    val_fraction, ...). Unknown names or bad values raise ValueError before any work; another
-    process training in ``out_dir`` raises RunFolderBusy.
+    the run's configuration). ``budget_seconds`` (600, "10m"): measure this machine, then train
+    the network and epoch count of the frontier with the best expected accuracy that fits (see
+    ``budget``; the measuring counts against it); a resumed run keeps its first choice.
+    ``overrides``: any Recipe field (epochs, batch_size, seed, learning_rate, val_fraction, ...).
+    Unknown names or bad values raise ValueError before any work; another process training in
+    ``out_dir`` raises RunFolderBusy.
     """
+    started = time.perf_counter()
     recipe = resolve_recipe(recipe, subset=subset, verbose=verbose, resume=resume, **overrides)
+    if budget_seconds is not None:
+        budget_seconds = check_budget(recipe, budget_seconds, overrides)
     out_dir = check_out_dir(out_dir)
-    config = {"recipe": recipe.to_dict(), "overrides": dict(overrides, subset=subset), "data_source": data.source,
-              "git_commit": git_commit()}  # the code the run starts from
     os.makedirs(out_dir, exist_ok=True)
     with runlock.hold(out_dir):
+        config = {"overrides": dict(overrides, subset=subset), "data_source": data.source}
+        if budget_seconds is not None:
+            choice = budget_choice(recipe, data, out_dir, budget_seconds, subset=subset, started=started)
+            if choice.measure_seconds and time.perf_counter() - started < choice.measure_seconds:
+                started -= choice.measure_seconds  # measured earlier (budget_choice, or before an interruption)
+            recipe = recipe.replace(**choice.overrides())
+            config["budget"] = choice.to_dict()
+        config = {"recipe": recipe.to_dict(), **config, "git_commit": git_commit()}  # the code the run starts from
         finished = _finished_run(out_dir, config)
         if finished is not None:
             return finished
-        return _train_locked(recipe, data, out_dir, config, subset, verbose, resume, callbacks)
+        return _train_locked(recipe, data, out_dir, config, subset, verbose, resume, callbacks, started)
+
+
+def check_budget(recipe: Recipe, budget_seconds: "float | str", overrides: dict) -> float:
+    """The budget in seconds; ValueError for a bad value, a recipe without a frontier, or settings it would choose."""
+    seconds = budgets.parse_budget(budget_seconds)
+    if recipe.model != "fast":
+        raise ValueError(f"a time budget chooses among the quick recipe's family; recipe {recipe.name!r} has none")
+    clash = sorted(set(BUDGET_CHOOSES) & set(overrides))
+    if clash:
+        raise ValueError(f"a time budget chooses {', '.join(BUDGET_CHOOSES)} itself; do not also set {', '.join(clash)}")
+    return seconds
+
+
+def budget_choice(recipe: "str | Recipe", data: CifarData, out_dir: "str | os.PathLike", budget_seconds: "float | str",
+                  *, subset: int | None = None, started: float | None = None, **overrides) -> budgets.Choice:
+    """What a run of ``budget_seconds`` in ``out_dir`` trains: the choice saved there (budget.json)
+    by an earlier call or an interrupted run, else a new one, measured on this machine and saved.
+
+    ``train(..., budget_seconds=...)`` calls it; call it yourself to see the choice first.
+    ``started``: ``time.perf_counter()`` when the budget began (default: now).
+    """
+    recipe = resolve_recipe(recipe, **overrides)
+    budget_seconds = check_budget(recipe, budget_seconds, overrides)
+    out_dir = check_out_dir(out_dir)
+    path = os.path.join(out_dir, BUDGET_JSON)
+    if os.path.exists(path):
+        with open(path) as f:
+            saved = json.load(f)
+        if saved["budget_seconds"] == budget_seconds and saved["base_recipe"] == json.loads(json.dumps(recipe.to_dict())):
+            choice = budgets.Choice.from_dict(saved["choice"])
+            report(f"this folder's budget choice ({BUDGET_JSON}): {choice.line()}")
+            return choice
+    # the same split the run will use (its batch size, which the choice sets, plays no part in the split)
+    x_train, y_train, x_val, _, _ = _split(data, recipe.replace(batch_size=1), subset)
+    choice = budgets.plan(recipe, budget_seconds, x_train, y_train, len(x_val), started=started)
+    os.makedirs(out_dir, exist_ok=True)
+    atomic_write_text(path, json.dumps({"budget_seconds": budget_seconds, "base_recipe": recipe.to_dict(),
+                                        "choice": choice.to_dict()}, indent=2))
+    report(choice.line())
+    return choice
 
 
 def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, subset: int | None,
-                  verbose: "int | str", resume: str, extra_callbacks: Sequence = ()) -> TrainResult:
+                  verbose: "int | str", resume: str, extra_callbacks: Sequence = (),
+                  started: float | None = None) -> TrainResult:
     checkpoint, state = _pick_checkpoint(out_dir, config, resume)
     cfg.configure_threads()
     cfg.set_seed(recipe.seed, deterministic=recipe.jit_compile is not True)
@@ -139,6 +200,8 @@ def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, s
         model = compiled_model(recipe, steps_in_epoch(len(x_train), recipe))
         restore(model)
     sizes = {"val_source": val_source, "n_train": len(x_train), "n_val": len(x_val)}
+    if "budget" in config:  # this process's seconds from the call to the end of training, measuring included
+        sizes["budget_seconds_used"] = round(time.perf_counter() - started, 1)
     return _finish(model, recorder.rows, out_dir, config, recipe, sizes)
 
 
