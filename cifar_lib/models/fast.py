@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers, ops
 
 from cifar_lib.data.dataset import CIFAR_MEAN, CIFAR_STD, IMAGE_SHAPE
@@ -96,7 +97,10 @@ def patch_matrix(images: np.ndarray, k: int) -> np.ndarray:
 
 
 def _batch_norm(name: str) -> layers.BatchNormalization:
-    return layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, scale=False, name=name)
+    # built under a tf.distribute strategy with several replicas, the statistics are those of the
+    # global batch (all-reduced), as on one device; on one device nothing changes
+    return layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, scale=False, name=name,
+                                     synchronized=tf.distribute.get_strategy().num_replicas_in_sync > 1)
 
 
 def _conv(filters: int, name: str) -> layers.Conv2D:

@@ -27,6 +27,7 @@ from typing import Sequence
 
 import keras
 import pandas as pd
+import tensorflow as tf
 
 from cifar_lib import config as cfg
 from cifar_lib.files import atomic_write_text
@@ -34,7 +35,7 @@ from cifar_lib.progress import report
 from cifar_lib.data import CifarData, stratified_subset, train_val_split
 from cifar_lib.training import budget as budgets
 from cifar_lib.training import callbacks as cb
-from cifar_lib.training import checkpoints, runlock
+from cifar_lib.training import checkpoints, devices, runlock
 from cifar_lib.errors import CheckpointCorrupted, TrainingInterrupted
 from cifar_lib.training.loop import compiled_model, fit_recipe, steps_in_epoch
 from cifar_lib.training.recipes import Recipe, get_recipe
@@ -88,7 +89,7 @@ def check_out_dir(out_dir: "str | os.PathLike") -> str:
 
 def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int | None = None,
           verbose: "int | str" = "auto", resume: str = "auto", callbacks: Sequence = (),
-          budget_seconds: "float | str | None" = None, **overrides) -> TrainResult:
+          budget_seconds: "float | str | None" = None, strategy=None, **overrides) -> TrainResult:
     """Train ``recipe`` on ``data`` into ``out_dir``; resumes an interrupted run, returns a finished one.
 
     ``subset``: train on a class-balanced subset of N training images. ``verbose``: 0 silent,
@@ -99,6 +100,8 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int 
     the run's configuration). ``budget_seconds`` (600, "10m"): measure this machine, then train
     the network and epoch count of the frontier with the best expected accuracy that fits (see
     ``budget``; the measuring counts against it); a resumed run keeps its first choice.
+    ``strategy``: a tf.distribute strategy to train under (``devices.strategy_for``: several GPUs
+    or machines); the recipe's batch stays the global batch. None: one device.
     ``overrides``: any Recipe field (epochs, batch_size, seed, learning_rate, val_fraction, ...).
     Unknown names or bad values raise ValueError before any work; another process training in
     ``out_dir`` raises RunFolderBusy.
@@ -121,7 +124,7 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int 
         finished = _finished_run(out_dir, config)
         if finished is not None:
             return finished
-        return _train_locked(recipe, data, out_dir, config, subset, verbose, resume, callbacks, started)
+        return _train_locked(recipe, data, out_dir, config, subset, verbose, resume, callbacks, started, strategy)
 
 
 def check_budget(recipe: Recipe, budget_seconds: "float | str", overrides: dict) -> float:
@@ -166,7 +169,7 @@ def budget_choice(recipe: "str | Recipe", data: CifarData, out_dir: "str | os.Pa
 
 def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, subset: int | None,
                   verbose: "int | str", resume: str, extra_callbacks: Sequence = (),
-                  started: float | None = None) -> TrainResult:
+                  started: float | None = None, strategy=None) -> TrainResult:
     checkpoint, state = _pick_checkpoint(out_dir, config, resume)
     cfg.configure_threads()
     cfg.set_seed(recipe.seed, deterministic=recipe.jit_compile is not True)
@@ -187,7 +190,8 @@ def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, s
     if start_epoch < recipe.epochs:
         try:
             model = fit_recipe(recipe, x_train, y_train, x_val, y_val, initial_epoch=start_epoch, restore=restore,
-                               callbacks=[*callbacks, *extra_callbacks], verbose=1 if verbose == 1 else 0)
+                               callbacks=[*callbacks, *extra_callbacks], verbose=1 if verbose == 1 else 0,
+                               strategy=strategy)
         except KeyboardInterrupt:
             done = len(recorder.rows)
             raise TrainingInterrupted(
@@ -199,7 +203,8 @@ def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, s
     else:  # every epoch had finished when the run stopped (before run.json was written)
         model = compiled_model(recipe, steps_in_epoch(len(x_train), recipe))
         restore(model)
-    sizes = {"val_source": val_source, "n_train": len(x_train), "n_val": len(x_val)}
+    sizes = {"val_source": val_source, "n_train": len(x_train), "n_val": len(x_val),
+             "distribution": devices.describe(strategy or tf.distribute.get_strategy())}
     if "budget" in config:  # this process's seconds from the call to the end of training, measuring included
         sizes["budget_seconds_used"] = round(time.perf_counter() - started, 1)
     return _finish(model, recorder.rows, out_dir, config, recipe, sizes)

@@ -29,19 +29,21 @@ EVAL_BATCH = 500
 
 def fit_recipe(recipe: Recipe, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, *,
                initial_epoch: int = 0, restore: Callable | None = None, callbacks: Sequence = (),
-               verbose: int = 0) -> keras.Model:
+               verbose: int = 0, strategy: tf.distribute.Strategy | None = None) -> keras.Model:
     """Train ``recipe`` on uint8 images and integer labels, watching (x_val, y_val); the trained model.
 
     ``restore(model)``, for a resumed run, loads the weights and optimizer state of its last
     finished epoch instead of initialising; ``callbacks`` are the run's own (records, checkpoints).
+    ``strategy``: a tf.distribute strategy (``devices.strategy_for``); None: the default, one device.
     """
     steps_per_epoch = steps_in_epoch(len(x_train), recipe)
-    model = compiled_model(recipe, steps_per_epoch)
-    if restore is not None:
-        restore(model)
-    elif recipe.model == "fast":  # whitening filters from the patch statistics of random training images (notebook 3)
-        sample = whitening_sample(x_train, WHITENING_SAMPLES, recipe.seed)
-        whitening_layer(model).init_from_images(standardize(sample))
+    with (strategy or tf.distribute.get_strategy()).scope():  # model, optimizer and metrics live on its devices
+        model = compiled_model(recipe, steps_per_epoch)
+        if restore is not None:
+            restore(model)
+        elif recipe.model == "fast":  # whitening filters from the patch statistics of random training images (notebook 3)
+            sample = whitening_sample(x_train, WHITENING_SAMPLES, recipe.seed)
+            whitening_layer(model).init_from_images(standardize(sample))
     model.fit(
         train_stream(recipe, x_train, one_hot(y_train), initial_epoch),
         validation_data=plain_stream(x_val, one_hot(y_val), EVAL_BATCH),
