@@ -15,6 +15,9 @@ TTA_LEVELS = ("none", "mirror", "mirror_translate")  # cifar_lib.evaluation's, n
 
 
 def _train(args: argparse.Namespace) -> int:
+    from cifar_lib.training.devices import strategy_for
+
+    strategy = strategy_for(args.devices)  # first: multi-worker and cpu:N must come before TensorFlow runs anything
     from cifar_lib.data import load_cifar10
     from cifar_lib.training import check_budget, check_out_dir, monitored_columns, resolve_recipe, train
 
@@ -25,9 +28,6 @@ def _train(args: argparse.Namespace) -> int:
     if args.budget is not None:                                                              # before the data
         check_budget(recipe, args.budget, overrides)                                         # is loaded
     check_out_dir(args.out)
-    from cifar_lib.training.devices import strategy_for
-
-    strategy = strategy_for(args.devices)
     data = load_cifar10(args.data)
     result = train(args.recipe, data, args.out, verbose=verbose, resume=args.resume, budget_seconds=args.budget,
                    strategy=strategy, **overrides)
@@ -132,9 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--budget", metavar="TIME",
                    help="a time budget (600, 600s, 10m, 1h): measure this machine, then train the network and epoch "
                         "count with the best expected accuracy that fits (quick recipe's family; sets --epochs itself)")
-    t.add_argument("--devices", default="auto", choices=("auto", "one", "mirrored", "multi-worker"),
+    t.add_argument("--devices", default="auto",
                    help="auto (default): all GPUs mirrored when there are two or more, else one device; one; "
-                        "mirrored: every GPU (or logical CPU device); multi-worker: several machines, see $TF_CONFIG")
+                        "mirrored: every GPU; multi-worker: one process per machine, the cluster in $TF_CONFIG; "
+                        "cpu:N: N logical devices of this CPU (to try tf.distribute on a laptop: slower)")
     t.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
     t.add_argument("--verbose", default="auto", choices=("0", "1", "2", "auto"),
                    help="0 silent, 1 progress bar, 2 one line per epoch; auto (default): the bar on a terminal, lines otherwise")

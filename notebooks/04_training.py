@@ -445,6 +445,78 @@ for name, r in published.items():
 #
 # ![Final test accuracy of complete runs against training images](../figures/time_accuracy_frontier.png)
 #
+# ## From one device to many
+#
+# Everything above ran on one device. On a machine with several GPUs, or on several machines,
+# TensorFlow's answer is `tf.distribute`: a *strategy* keeps one copy of the model per device
+# (a replica), gives each replica a slice of every batch, and adds up their gradients before
+# each update. Three things change, and the library does each in one place:
+#
+# - **The scope.** The model, its optimizer and its metrics must be made inside
+#   `strategy.scope()`, so that their variables live on every device: that is the `with` line
+#   at the top of `fit_recipe` above. `model.fit` then distributes the batches by itself.
+# - **The global batch.** The recipe's `batch_size` stays the batch of one step, for all
+#   replicas together: with 2 replicas each computes the gradient of half of it, and the sum is
+#   the gradient of the whole batch. So the learning rate needs no change.
+# - **Batch normalisation.** Each replica sees only its slice; statistics of half a batch
+#   are not those of the batch. Built under a strategy with more than one replica, the
+#   network's batch-norm layers are *synchronized*: the replicas add up their sums before
+#   dividing, so the statistics are the global batch's, as on one device:
+
+# %% tags=[]
+from cifar_lib.models import fast as fast_net
+from cifar_lib.training import devices
+
+show_source(fast_net._batch_norm, devices.strategy_for)
+
+# %% [markdown] tags=[]
+# A strategy needs devices, and this notebook may run on a laptop without GPUs.
+# `--devices cpu:N` carves N logical devices out of the CPU: the same code path as N GPUs,
+# but the same cores now do the work of both replicas, so it is slower, not faster. Logical
+# devices must be made before TensorFlow starts, so the next cell trains in fresh processes,
+# with the command line: once on one device and once mirrored over two, the same short run
+# (the profile's small run, 2 epochs).
+
+# %% tags=[]
+import subprocess
+import sys
+
+import pandas as pd
+
+cli_run = dict(small, epochs=2)
+by_devices = {}
+for choice_devices in ("one", "cpu:2"):
+    folder = lesson.run_dir / f"devices-{choice_devices.replace(':', '')}"
+    training.clear_run(folder)
+    command = [sys.executable, "-m", "cifar_lib", "train", "--devices", choice_devices, "--out", str(folder),
+               "--verbose", "0", "--subset", str(cli_run["subset"]), "--epochs", str(cli_run["epochs"]),
+               "--batch-size", str(cli_run["batch_size"]), "--val-fraction", str(cli_run["val_fraction"]),
+               "--seed", str(SEED)] + (["--data", str(DATA)] if DATA else [])
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command[1:])} failed:\n{done.stderr[-2000:]}")
+    by_devices[choice_devices] = (json.loads((folder / "run.json").read_text()), pd.read_csv(folder / "history.csv"))
+for choice_devices, (info_d, history_d) in by_devices.items():
+    print(f"{choice_devices:>5}: {info_d['distribution']['strategy']}, {info_d['distribution']['replicas']} replica(s): "
+          f"training loss per epoch {' '.join(f'{v:.5f}' for v in history_d['loss'])}, final validation accuracy "
+          f"{info_d['final']['val_accuracy']:.2%}, {info_d['train_seconds']:.0f} s of training")
+gap = (by_devices["one"][1]["loss"] - by_devices["cpu:2"][1]["loss"]).abs().max()
+print(f"largest difference in the per-epoch training loss: {gap:.1e}")
+
+# %% [markdown] tags=[]
+# The two runs learn the same thing: the losses agree to the rounding of float32 sums added
+# in another order, and the validation accuracies with them (the test suite checks weights
+# too: `tests/test_distribute.py`, within 1e-3 after 8 steps). The mirrored run takes longer
+# on this CPU, as it should. On real devices the same command scales the other way:
+#
+# - **several GPUs in one machine:** `python -m cifar_lib train --recipe fast --out runs/fast`
+#   (`--devices auto`, the default, mirrors over every GPU TensorFlow sees when there are two
+#   or more);
+# - **several machines:** start the same command on each, with `--devices multi-worker`, a
+#   `TF_CONFIG` naming the cluster and this machine's place in it, and an `--out` folder of its
+#   own on each (the first worker's is the run). `tests/test_distribute.py` runs two such
+#   workers on one machine.
+#
 # ## Summary
 #
 # - A run is the Keras loop of `fit_recipe`: `compile` (optimizer, loss with the recipe's label
@@ -461,6 +533,9 @@ for name, r in published.items():
 #   configuration of the measured frontier with the best expected accuracy that fits.
 # - Before a long run, time a few steps, and compare the estimate with the training time that
 #   follows.
+# - On several devices, `tf.distribute` keeps a replica per device: model and optimizer made in
+#   the strategy's scope, the recipe's batch as the global batch, synchronized batch norm;
+#   `--devices` picks the strategy, and `cpu:2` shows it on a laptop (slower there).
 #
 # ## Exercises
 #

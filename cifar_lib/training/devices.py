@@ -4,6 +4,8 @@
     one           the default strategy: one device (the first GPU, else the CPU)
     mirrored      MirroredStrategy over every GPU, or over the logical CPU devices when there is no GPU
     multi-worker  MultiWorkerMirroredStrategy: one process per machine, the cluster in $TF_CONFIG
+    cpu:N         MirroredStrategy over N logical devices carved out of this CPU: tf.distribute on a
+                  laptop, to see it work (slower than one device: the same cores do N replicas' work)
 
 Under any of them the recipe's batch size stays the *global* batch: each of N replicas
 computes 1/N of it and the gradients are summed, so the learning rate is the recipe's. Batch
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-DEVICE_CHOICES = ("auto", "one", "mirrored", "multi-worker")
+DEVICE_CHOICES = ("auto", "one", "mirrored", "multi-worker", "cpu:N")
 
 
 def strategy_for(devices: str = "auto") -> tf.distribute.Strategy:
@@ -24,7 +26,9 @@ def strategy_for(devices: str = "auto") -> tf.distribute.Strategy:
 
     Call it early: a MultiWorkerMirroredStrategy must be made before TensorFlow runs anything.
     """
-    if devices not in DEVICE_CHOICES:
+    if devices.startswith("cpu:") and devices[4:].isdigit() and int(devices[4:]) >= 1:
+        return tf.distribute.MirroredStrategy([d.name for d in logical_cpus(int(devices[4:]))])
+    if devices not in DEVICE_CHOICES[:-1]:
         raise ValueError(f"devices must be one of {', '.join(DEVICE_CHOICES)}, got {devices!r}")
     if devices == "multi-worker":  # before anything starts TensorFlow's runtime (listing devices does)
         return NestReducingMultiWorkerStrategy()
@@ -34,6 +38,18 @@ def strategy_for(devices: str = "auto") -> tf.distribute.Strategy:
     if devices == "auto" and len(gpus) >= 2:
         return tf.distribute.MirroredStrategy([d.name for d in gpus])
     return tf.distribute.get_strategy()
+
+
+def logical_cpus(n: int) -> list:
+    """Split the CPU into ``n`` logical devices; RuntimeError when TensorFlow has already started."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * n)
+    except RuntimeError:
+        if len(tf.config.list_logical_devices("CPU")) != n:
+            raise RuntimeError(f"cannot split the CPU into {n} devices: TensorFlow has already started in this "
+                               "process; use a fresh one (python -m cifar_lib train --devices cpu:N ...)") from None
+    return tf.config.list_logical_devices("CPU")
 
 
 class NestReducingMultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy):
