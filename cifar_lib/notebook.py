@@ -226,7 +226,8 @@ def environment_summary() -> str:
     versions = f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
     names = gpu_names()
     if names:
-        return f"{versions}\ndevice: GPU ({', '.join(names)})"
+        return (f"{versions}\ndevice: GPU ({', '.join(names)}); the recipes train in mixed_float16 there "
+                "(float16 math, float32 weights; recipe field precision)")
     cpu = cpu_facts()
     return (f"{versions}\ndevice: CPU, {cpu.cores} cores ({cpu.vector_isa})\n"
             "no GPU found: everything here runs on the CPU; the default recipes are sized for it")

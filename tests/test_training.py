@@ -204,3 +204,22 @@ def test_seconds_per_step_times_real_steps(learnable_data):
     recipe = get_recipe("quick").replace(batch_size=16, widths=(8, 16, 16))
     seconds = loop.seconds_per_step(recipe, learnable_data.x_train, learnable_data.y_train, steps=3)
     assert 0 < seconds < 60
+
+
+@pytest.mark.slow
+def test_mixed_precision_run_trains_with_float32_weights_and_logits(learnable_data, tmp_path):
+    """What a GPU gets by default (precision "auto" there): float16 math, float32 weights, the gate still works."""
+    result = train("quick", learnable_data, str(tmp_path / "run"), verbose=0, epochs=2, batch_size=50,
+                   widths=(8, 16, 16), precision="mixed_float16")
+    assert result.run_info["precision"] == "mixed_float16"
+    assert all(str(w.dtype) == "float32" for w in result.model.weights if "float" in str(w.dtype))
+    assert result.model.layers[-1].compute_dtype == "float32"  # logits for the loss in float32
+    assert np.isfinite(result.history["loss"]).all() and result.history["test_accuracy"].iloc[-1] > 0.2
+
+
+def test_precision_auto_is_float32_without_a_gpu():
+    from cifar_lib.training import loop
+
+    assert loop.precision(get_recipe("quick")) == "float32"
+    with pytest.raises(ValueError, match="precision must be"):
+        get_recipe("quick").replace(precision="float16")

@@ -38,7 +38,7 @@ def build_baseline_model(num_classes: int = 10) -> keras.Model:
             layers.Dropout(0.5),
             layers.Dense(128, activation="relu"),
             layers.Dropout(0.5),
-            layers.Dense(num_classes, activation="softmax", name="probabilities"),
+            layers.Dense(num_classes, activation="softmax", name="probabilities", dtype="float32"),
         ],
         name="baseline",
     )

@@ -130,7 +130,7 @@ def build_fast_model(num_classes: int = 10, widths: tuple[int, int, int] = WIDTH
     x = layers.MaxPooling2D(3, name="head_pool")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(num_classes, use_bias=False, kernel_initializer=torch_default_init(), name="head")(x)
-    outputs = layers.Rescaling(LOGIT_SCALE, name="logits")(x)
+    outputs = layers.Rescaling(LOGIT_SCALE, name="logits", dtype="float32")(x)  # float32 logits under mixed precision
     return keras.Model(inputs, outputs, name="fast")
 
 

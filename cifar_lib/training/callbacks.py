@@ -154,7 +154,8 @@ class GateSchedule(keras.callbacks.Callback):
         self.epochs = epochs
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.model.optimizer.gate.assign(1.0 if epoch < self.epochs else 0.0)
+        optimizer = getattr(self.model.optimizer, "inner_optimizer", self.model.optimizer)  # inside a LossScaleOptimizer
+        optimizer.gate.assign(1.0 if epoch < self.epochs else 0.0)
 
 
 class Lookahead(keras.callbacks.Callback):

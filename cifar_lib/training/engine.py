@@ -37,7 +37,7 @@ from cifar_lib.training import budget as budgets
 from cifar_lib.training import callbacks as cb
 from cifar_lib.training import checkpoints, devices, runlock
 from cifar_lib.errors import CheckpointCorrupted, TrainingInterrupted
-from cifar_lib.training.loop import compiled_model, fit_recipe, steps_in_epoch
+from cifar_lib.training.loop import compiled_model, fit_recipe, precision, steps_in_epoch
 from cifar_lib.training.recipes import Recipe, get_recipe
 from cifar_lib.training.runinfo import device_info, git_commit, package_versions
 
@@ -204,7 +204,7 @@ def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, s
         model = compiled_model(recipe, steps_in_epoch(len(x_train), recipe))
         restore(model)
     sizes = {"val_source": val_source, "n_train": len(x_train), "n_val": len(x_val),
-             "distribution": devices.describe(strategy or tf.distribute.get_strategy())}
+             "distribution": devices.describe(strategy or tf.distribute.get_strategy()), "precision": precision(recipe)}
     if "budget" in config:  # this process's seconds from the call to the end of training, measuring included
         sizes["budget_seconds_used"] = round(time.perf_counter() - started, 1)
     return _finish(model, recorder.rows, out_dir, config, recipe, sizes)

@@ -58,8 +58,13 @@ def fit_recipe(recipe: Recipe, x_train: np.ndarray, y_train: np.ndarray, x_val: 
 
 def compiled_model(recipe: Recipe, steps_per_epoch: int) -> keras.Model:
     """A fresh model of the recipe, compiled with its optimizer, its loss and accuracy."""
-    model = build_model(recipe.model, **recipe.model_options())
-    model.compile(
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision(recipe))  # the layers take the policy when they are made
+    try:
+        model = build_model(recipe.model, **recipe.model_options())
+    finally:
+        keras.config.set_dtype_policy(previous)
+    model.compile(  # under mixed_float16 Keras wraps the optimizer in a LossScaleOptimizer
         optimizer=make_optimizer(recipe, model, steps_per_epoch),
         # label smoothing 0.2 trains towards 0.82 for the true class and 0.02 for each other one
         loss=keras.losses.CategoricalCrossentropy(from_logits=outputs_logits(model),
@@ -69,6 +74,13 @@ def compiled_model(recipe: Recipe, steps_per_epoch: int) -> keras.Model:
     )
     model.optimizer.build(model.trainable_variables)  # its state exists before step 1: resume loads into it
     return model
+
+
+def precision(recipe: Recipe) -> str:
+    """The Keras dtype policy of the recipe: "auto" is mixed_float16 when TensorFlow sees a GPU, else float32."""
+    if recipe.precision != "auto":
+        return recipe.precision
+    return "mixed_float16" if tf.config.list_physical_devices("GPU") else "float32"
 
 
 def recipe_callbacks(recipe: Recipe, steps_per_epoch: int) -> list[keras.callbacks.Callback]:

@@ -30,6 +30,8 @@ class Recipe:
     ema_every: int = 5
     drop_remainder: bool = False
     jit_compile: "bool | str" = "auto"  # XLA on/off; see benchmarks/throughput.py for what wins where
+    # "auto": mixed_float16 on a GPU (float16 math, float32 weights), float32 on a CPU; or a Keras dtype policy name
+    precision: str = "auto"
     widths: "tuple[int, ...] | None" = None  # fast-family nets: channels of the three conv groups
     seed: int = 0
 
@@ -53,6 +55,8 @@ class Recipe:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
         if self.optimizer not in ("adam", "torch_sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'torch_sgd', got {self.optimizer!r}")
+        if self.precision not in ("auto", "float32", "mixed_float16", "mixed_bfloat16"):
+            raise ValueError(f"precision must be 'auto', 'float32', 'mixed_float16' or 'mixed_bfloat16', got {self.precision!r}")
         if self.augmentation not in ("baseline", "fast", "none"):
             raise ValueError(f"augmentation must be 'baseline', 'fast' or 'none', got {self.augmentation!r}")
         return self
