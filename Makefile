@@ -6,7 +6,8 @@
 #   make notebooks  re-execute the committed notebooks in place with the full profile, so their
 #                   outputs and figures/ come from a real run (trains the quick recipe: minutes)
 #   make sync-notebooks  after editing notebooks/NN_name.py, update the paired .ipynb (keeps outputs)
-#   make frontier   redraw figures/time_accuracy_frontier.png from the published run records
+#   make frontier   redraw figures/time_accuracy_frontier.png and the budget's table from the run records
+#   make peer       the PyTorch peer (its own .venv-peer) and TensorFlow, same network, timed in one run
 #   make lock       re-resolve requirements.txt into requirements.lock (the exact versions installed)
 #   make clean      delete run outputs and caches (keeps .venv); make distclean also deletes .venv
 # Data: set CIFAR10_DATA=/path/to/cifar10 on machines without internet (see README.md).
@@ -20,7 +21,7 @@ PROFILE ?= $(or $(CIFAR_PROFILE),full)
 PIPELINE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: all lock venv run test test-fast test-unit test-notebooks notebooks sync-notebooks frontier clean distclean help
+.PHONY: all lock venv run test test-fast test-unit test-notebooks notebooks sync-notebooks frontier peer clean distclean help
 .DEFAULT_GOAL := help
 
 help:
@@ -68,9 +69,15 @@ sync-notebooks: $(STAMP)
 frontier: $(STAMP)
 	$(PY) benchmarks/frontier.py
 
+# PyTorch is not a dependency of the tutorial: the peer gets a venv of its own (CPU build of torch)
+peer: $(STAMP)
+	test -x .venv-peer/bin/python || ($(PYTHON3) -m venv .venv-peer && \
+	  .venv-peer/bin/python -m pip install --disable-pip-version-check --quiet torch==2.13.0 numpy)
+	$(PY) benchmarks/speed_table.py
+
 clean:
 	rm -rf runs/ test-artifacts/ .pytest_cache/ notebooks/.ipynb_checkpoints/
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print | xargs rm -rf
 
 distclean: clean
-	rm -rf $(VENV) cifar_lib.egg-info/
+	rm -rf $(VENV) .venv-peer cifar_lib.egg-info/
