@@ -2,7 +2,8 @@
 #   make run        set up .venv (first time only), then run the five notebooks (papermill)
 #   make test       set up .venv, then the unit tests and the notebooks under nbval (CI profile)
 # More:
-#   make test-fast  the unit tests without the slow ones (what to run after each change)
+#   make test-fast  lint, then the unit tests without the slow ones (what to run after each change)
+#   make lint       ruff check and ruff format --check (settings in pyproject.toml); make format fixes
 #   make notebooks  re-execute the committed notebooks in place with the full profile, so their
 #                   outputs and figures/ come from a real run (trains the quick recipe: minutes)
 #   make sync-notebooks  after editing notebooks/NN_name.py, update the paired .ipynb (keeps outputs)
@@ -21,7 +22,7 @@ PROFILE ?= $(or $(CIFAR_PROFILE),full)
 PIPELINE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: all lock venv run test test-fast test-unit test-notebooks notebooks sync-notebooks frontier peer clean distclean help
+.PHONY: all lock venv run lint format test test-fast test-unit test-notebooks notebooks sync-notebooks frontier peer clean distclean help
 .DEFAULT_GOAL := help
 
 help:
@@ -49,12 +50,22 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m cifar_lib pipeline --profile $(PROFILE) $(PIPELINE_ARGS)
 
-test: test-unit test-notebooks
+LINTED := cifar_lib tests benchmarks tools notebooks/[0-9][0-9]_*.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix $(LINTED)
+	$(VENV)/bin/ruff format $(LINTED)
+
+test: lint test-unit test-notebooks
 
 test-unit: $(STAMP)
 	CIFAR_PROFILE=ci $(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP)
+test-fast: lint
 	CIFAR_PROFILE=ci $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-notebooks: $(STAMP)

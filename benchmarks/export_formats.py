@@ -60,12 +60,25 @@ def measure(fmt: str, path: str, calls: int, warmup: int) -> dict:
         run(image)
         seconds.append(time.perf_counter() - start)
     deciles = statistics.quantiles(seconds, n=10)
-    return {"latency_ms_median": round(statistics.median(seconds) * 1000, 3),
-            "latency_ms_p10": round(deciles[0] * 1000, 3), "latency_ms_p90": round(deciles[-1] * 1000, 3)}
+    return {
+        "latency_ms_median": round(statistics.median(seconds) * 1000, 3),
+        "latency_ms_p10": round(deciles[0] * 1000, 3),
+        "latency_ms_p90": round(deciles[-1] * 1000, 3),
+    }
 
 
 def _measure_in_fresh_process(fmt: str, path: Path, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, __file__, "--measure", fmt, str(path), "--calls", str(args.calls), "--warmup", str(args.warmup)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--measure",
+        fmt,
+        str(path),
+        "--calls",
+        str(args.calls),
+        "--warmup",
+        str(args.warmup),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if out.returncode != 0:
         raise SystemExit(f"{fmt}: measurement failed:\n{out.stderr[-2000:]}")
@@ -106,10 +119,19 @@ def main() -> None:
             runtime = f"{RUNTIMES[fmt]} {metadata.version(RUNTIMES[fmt])}"
             if fmt == "keras":
                 runtime += f" on tensorflow {metadata.version('tensorflow')}"
-            row = {"format": fmt, "model": Path(args.model).name, "runtime": runtime,
-                   "bytes": size_on_disk(path), "batch": 1, "calls": args.calls, "warmup": args.warmup,
-                   **_measure_in_fresh_process(fmt, path, args),
-                   "device": cpu.describe(), "load_average_1min_at_start": load, "note": args.note}
+            row = {
+                "format": fmt,
+                "model": Path(args.model).name,
+                "runtime": runtime,
+                "bytes": size_on_disk(path),
+                "batch": 1,
+                "calls": args.calls,
+                "warmup": args.warmup,
+                **_measure_in_fresh_process(fmt, path, args),
+                "device": cpu.describe(),
+                "load_average_1min_at_start": load,
+                "note": args.note,
+            }
             print(json.dumps(row), flush=True)
             rows.append(row)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -118,8 +140,10 @@ def main() -> None:
     print("| format | runtime | size on disk | latency, 1 image: median (p10-p90) |")
     print("|---|---|---|---|")
     for r in rows:
-        print(f"| {r['format']} | {r['runtime']} | {r['bytes'] / 1e6:.2f} MB | "
-              f"{r['latency_ms_median']:.2f} ms ({r['latency_ms_p10']:.2f}-{r['latency_ms_p90']:.2f}) |")
+        print(
+            f"| {r['format']} | {r['runtime']} | {r['bytes'] / 1e6:.2f} MB | "
+            f"{r['latency_ms_median']:.2f} ms ({r['latency_ms_p10']:.2f}-{r['latency_ms_p90']:.2f}) |"
+        )
     print(f"records: {args.out}")
 
 

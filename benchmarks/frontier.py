@@ -40,20 +40,49 @@ def complete_runs() -> list[dict]:
     """One dict per recorded complete run: widths, batch_size, epochs, seed, accuracy, tta, cpu, seconds."""
     runs = []
     for r in jsonl(RECORDS / "frontier.jsonl"):
-        runs.append({"widths": r["widths"], "batch_size": r["batch_size"], "epochs": r["epochs"], "seed": r["seed"],
-                     "accuracy": r["final_test_accuracy"]["none"], "tta": r["final_test_accuracy"]["mirror_translate"],
-                     "cpu": r["cpu"], "train_seconds": r["train_seconds"], "source": "frontier.jsonl"})
+        runs.append(
+            {
+                "widths": r["widths"],
+                "batch_size": r["batch_size"],
+                "epochs": r["epochs"],
+                "seed": r["seed"],
+                "accuracy": r["final_test_accuracy"]["none"],
+                "tta": r["final_test_accuracy"]["mirror_translate"],
+                "cpu": r["cpu"],
+                "train_seconds": r["train_seconds"],
+                "source": "frontier.jsonl",
+            }
+        )
     for r in jsonl(RECORDS / "seed_spread.jsonl"):
         if r["recipe"] == "quick":
-            runs.append({"widths": QUICK_WIDTHS, "batch_size": 512, "epochs": len(r["test_accuracy_per_epoch"]),
-                         "seed": r["seed"], "accuracy": r["final_test_accuracy"]["none"],
-                         "tta": r["final_test_accuracy"]["mirror_translate"], "cpu": r["cpu"],
-                         "train_seconds": r["train_seconds"], "source": "seed_spread.jsonl"})
+            runs.append(
+                {
+                    "widths": QUICK_WIDTHS,
+                    "batch_size": 512,
+                    "epochs": len(r["test_accuracy_per_epoch"]),
+                    "seed": r["seed"],
+                    "accuracy": r["final_test_accuracy"]["none"],
+                    "tta": r["final_test_accuracy"]["mirror_translate"],
+                    "cpu": r["cpu"],
+                    "train_seconds": r["train_seconds"],
+                    "source": "seed_spread.jsonl",
+                }
+            )
     if FAST_RECORD.exists():
         r = json.loads(FAST_RECORD.read_text())
-        runs.append({"widths": FAST_WIDTHS, "batch_size": 1024, "epochs": r["epochs"], "seed": 0,
-                     "accuracy": r["final_test_accuracy"]["none"], "tta": r["final_test_accuracy"]["mirror_translate"],
-                     "cpu": r["cpu"], "train_seconds": r["train_seconds_total"], "source": FAST_RECORD.name})
+        runs.append(
+            {
+                "widths": FAST_WIDTHS,
+                "batch_size": 1024,
+                "epochs": r["epochs"],
+                "seed": 0,
+                "accuracy": r["final_test_accuracy"]["none"],
+                "tta": r["final_test_accuracy"]["mirror_translate"],
+                "cpu": r["cpu"],
+                "train_seconds": r["train_seconds_total"],
+                "source": FAST_RECORD.name,
+            }
+        )
     return runs
 
 
@@ -64,10 +93,17 @@ def table(runs: list[dict]) -> list[dict]:
         groups[(tuple(r["widths"]), r["batch_size"], r["epochs"])].append(r)
     rows = []
     for (widths, batch, epochs), group in sorted(groups.items()):
-        rows.append({"widths": list(widths), "batch_size": batch, "epochs": epochs, "train_images": epochs * N_TRAIN,
-                     "accuracy": round(statistics.mean(g["accuracy"] for g in group), 4),
-                     "tta": round(statistics.mean(g["tta"] for g in group), 4),
-                     "seeds": sorted(g["seed"] for g in group)})
+        rows.append(
+            {
+                "widths": list(widths),
+                "batch_size": batch,
+                "epochs": epochs,
+                "train_images": epochs * N_TRAIN,
+                "accuracy": round(statistics.mean(g["accuracy"] for g in group), 4),
+                "tta": round(statistics.mean(g["tta"] for g in group), 4),
+                "seeds": sorted(g["seed"] for g in group),
+            }
+        )
     return rows
 
 
@@ -77,30 +113,52 @@ def draw(runs: list[dict], rows: list[dict], out: Path, speeds: dict | None = No
     nets = sorted({(tuple(r["widths"]), r["batch_size"]) for r in rows}, key=lambda n: sum(n[0]))
     for widths, batch in nets:
         label = f"{'/'.join(map(str, widths))}, batch {batch}"
-        mine = sorted((r for r in rows if tuple(r["widths"]) == widths and r["batch_size"] == batch),
-                      key=lambda r: r["epochs"])
-        line, = ax.plot([r["train_images"] / 1e6 for r in mine], [r["accuracy"] * 100 for r in mine], marker="o",
-                        label=label)
+        mine = sorted(
+            (r for r in rows if tuple(r["widths"]) == widths and r["batch_size"] == batch), key=lambda r: r["epochs"]
+        )
+        (line,) = ax.plot(
+            [r["train_images"] / 1e6 for r in mine], [r["accuracy"] * 100 for r in mine], marker="o", label=label
+        )
         seeds = [r for r in runs if tuple(r["widths"]) == widths and r["batch_size"] == batch]
-        ax.scatter([r["epochs"] * N_TRAIN / 1e6 for r in seeds], [r["accuracy"] * 100 for r in seeds], s=10,
-                   color=line.get_color(), alpha=0.5)
+        ax.scatter(
+            [r["epochs"] * N_TRAIN / 1e6 for r in seeds],
+            [r["accuracy"] * 100 for r in seeds],
+            s=10,
+            color=line.get_color(),
+            alpha=0.5,
+        )
         for r in mine:
-            ax.annotate(f"{r['epochs']}", (r["train_images"] / 1e6, r["accuracy"] * 100), textcoords="offset points",
-                        xytext=(4, -10), fontsize=7, color=line.get_color())
+            ax.annotate(
+                f"{r['epochs']}",
+                (r["train_images"] / 1e6, r["accuracy"] * 100),
+                textcoords="offset points",
+                xytext=(4, -10),
+                fontsize=7,
+                color=line.get_color(),
+            )
     ax.axhline(85, color="grey", lw=0.8, ls="--")
     ax.text(0.99, 85.2, "85%", color="grey", fontsize=7, ha="right", transform=ax.get_yaxis_transform())
     ax.set_xscale("log")
     ax.set_xlabel("training images processed, millions (log scale; the small numbers are the epochs)")
     ax.set_ylabel("final test accuracy, no TTA (%)")
     ax.legend(loc="lower right", fontsize=8, title="network", title_fontsize=8)
-    ax.set_title("Complete runs of the quick recipe's family: final test accuracy against training images\n"
-                 "(line: mean over seeds; small dots: single runs)", fontsize=9)
+    ax.set_title(
+        "Complete runs of the quick recipe's family: final test accuracy against training images\n"
+        "(line: mean over seeds; small dots: single runs)",
+        fontsize=9,
+    )
     if speeds:
         note = "; ".join(f"{k}: {v:.0f} images/s" for k, v in speeds.items())
         fig.text(0.01, 0.055, f"minutes on {machine}: images / speed ({note})", fontsize=7)
     cpus = sorted({r["cpu"] for r in runs})
-    fig.text(0.01, 0.01, "data: the JPEG copy of CIFAR-10, trained on all 50,000 training images, scored on its 5,000 "
-             f"test images; trained on: {'; '.join(cpus)}", fontsize=7, wrap=True)
+    fig.text(
+        0.01,
+        0.01,
+        "data: the JPEG copy of CIFAR-10, trained on all 50,000 training images, scored on its 5,000 "
+        f"test images; trained on: {'; '.join(cpus)}",
+        fontsize=7,
+        wrap=True,
+    )
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
@@ -115,14 +173,24 @@ def main() -> None:
     args = p.parse_args()
     runs = complete_runs()
     rows = table(runs)
-    Path(args.table).write_text(json.dumps({
-        "about": "written by benchmarks/frontier.py from benchmarks/records/: final test accuracy (5,000 test images, "
-                 "mean over seeds) of complete runs of the quick recipe's family on all 50,000 training images",
-        "rows": rows}, indent=1) + "\n")
+    Path(args.table).write_text(
+        json.dumps(
+            {
+                "about": "written by benchmarks/frontier.py from benchmarks/records/: final test accuracy "
+                "(5,000 test images, "
+                "mean over seeds) of complete runs of the quick recipe's family on all 50,000 training images",
+                "rows": rows,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     print(args.table)
     for r in rows:
-        print(f"  {'/'.join(map(str, r['widths'])):>10} batch {r['batch_size']:>4} {r['epochs']:>2} epochs: "
-              f"{r['accuracy']:.2%} (TTA {r['tta']:.2%}), seeds {r['seeds']}")
+        print(
+            f"  {'/'.join(map(str, r['widths'])):>10} batch {r['batch_size']:>4} {r['epochs']:>2} epochs: "
+            f"{r['accuracy']:.2%} (TTA {r['tta']:.2%}), seeds {r['seeds']}"
+        )
     print(draw(runs, rows, Path(args.out)))
 
 

@@ -25,8 +25,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "benchmarks" / "records" / "frontier.jsonl"
 # most useful first: the 10-minute region of a slow CPU, then the shorter and longer runs
-DEFAULT_GRID = ("48,96,96:4", "32,64,64:4", "48,96,96:2", "48,96,96:6", "32,64,64:8", "64,128,128:4",
-                "48,96,96:10", "64,128,128:8")
+DEFAULT_GRID = (
+    "48,96,96:4",
+    "32,64,64:4",
+    "48,96,96:2",
+    "48,96,96:6",
+    "32,64,64:8",
+    "64,128,128:4",
+    "48,96,96:10",
+    "64,128,128:8",
+)
 
 
 def parse_point(text: str) -> tuple[tuple[int, int, int], int]:
@@ -59,15 +67,34 @@ def main() -> None:
         for seed in args.seeds:
             name = f"{'-'.join(map(str, widths))}-e{epochs}-s{seed}"
             run = ROOT / "runs" / "frontier" / name
-            command = [sys.executable, str(ROOT / "benchmarks" / "time_to_accuracy.py"), "--recipe", "quick",
-                       "--widths", *map(str, widths), "--epochs", str(epochs), "--seed", str(seed),
-                       "--out", str(run)] + (["--data", args.data] if args.data else [])
+            command = [
+                sys.executable,
+                str(ROOT / "benchmarks" / "time_to_accuracy.py"),
+                "--recipe",
+                "quick",
+                "--widths",
+                *map(str, widths),
+                "--epochs",
+                str(epochs),
+                "--seed",
+                str(seed),
+                "--out",
+                str(run),
+            ] + (["--data", args.data] if args.data else [])
             subprocess.run(command, check=True)
             figures = json.loads((run / "time_to_accuracy.json").read_text())
-            record = {"widths": list(widths), "epochs": epochs, "batch_size": figures["batch_size"], "seed": seed,
-                      "train_images": epochs * figures["n_train"], "cpu": figures["cpu"], "data": figures["data"],
-                      "n_test": figures["n_test"], "train_seconds": figures["train_seconds_total"],
-                      "final_test_accuracy": figures["final_test_accuracy"]}
+            record = {
+                "widths": list(widths),
+                "epochs": epochs,
+                "batch_size": figures["batch_size"],
+                "seed": seed,
+                "train_images": epochs * figures["n_train"],
+                "cpu": figures["cpu"],
+                "data": figures["data"],
+                "n_test": figures["n_test"],
+                "train_seconds": figures["train_seconds_total"],
+                "final_test_accuracy": figures["final_test_accuracy"],
+            }
             key = (tuple(widths), epochs, seed, record["cpu"])
             kept = [r for r in read_records() if (tuple(r["widths"]), r["epochs"], r["seed"], r["cpu"]) != key]
             RECORDS.parent.mkdir(parents=True, exist_ok=True)

@@ -26,16 +26,27 @@ from torch import nn
 
 def conv_group(c_in: int, c_out: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.MaxPool2d(2), nn.BatchNorm2d(c_out, momentum=0.4),
-        nn.GELU(), nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out, momentum=0.4), nn.GELU())
+        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+        nn.MaxPool2d(2),
+        nn.BatchNorm2d(c_out, momentum=0.4),
+        nn.GELU(),
+        nn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out, momentum=0.4),
+        nn.GELU(),
+    )
 
 
 class Net(nn.Module):
     def __init__(self, widths: tuple[int, int, int]):
         super().__init__()
         self.whiten = nn.Conv2d(3, 24, 2, padding=0, bias=True)
-        self.body = nn.Sequential(nn.GELU(), conv_group(24, widths[0]), conv_group(widths[0], widths[1]),
-                                  conv_group(widths[1], widths[2]), nn.MaxPool2d(3))
+        self.body = nn.Sequential(
+            nn.GELU(),
+            conv_group(24, widths[0]),
+            conv_group(widths[0], widths[1]),
+            conv_group(widths[1], widths[2]),
+            nn.MaxPool2d(3),
+        )
         self.head = nn.Linear(widths[2], 10, bias=False)
 
     def forward(self, x):
@@ -72,9 +83,19 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     ips = images_per_second(tuple(args.widths), args.batch, args.steps, args.bf16)
-    print(json.dumps({"framework": f"PyTorch {torch.__version__}", "widths": args.widths, "batch_size": args.batch,
-                      "precision": "bf16 autocast" if args.bf16 else "fp32", "threads": args.threads,
-                      "train_images_per_s": round(ips, 1), "cpu": platform.processor() or platform.machine()}))
+    print(
+        json.dumps(
+            {
+                "framework": f"PyTorch {torch.__version__}",
+                "widths": args.widths,
+                "batch_size": args.batch,
+                "precision": "bf16 autocast" if args.bf16 else "fp32",
+                "threads": args.threads,
+                "train_images_per_s": round(ips, 1),
+                "cpu": platform.processor() or platform.machine(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

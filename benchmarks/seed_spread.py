@@ -51,14 +51,28 @@ def main() -> None:
     out = Path(args.out or ROOT / "runs" / f"seed-spread-{args.recipe}")
     for seed in args.seeds:
         run = out / f"seed-{seed}"
-        command = [sys.executable, str(ROOT / "benchmarks" / "time_to_accuracy.py"), "--recipe", args.recipe,
-                   "--seed", str(seed), "--out", str(run)] + (["--data", args.data] if args.data else [])
+        command = [
+            sys.executable,
+            str(ROOT / "benchmarks" / "time_to_accuracy.py"),
+            "--recipe",
+            args.recipe,
+            "--seed",
+            str(seed),
+            "--out",
+            str(run),
+        ] + (["--data", args.data] if args.data else [])
         subprocess.run(command, check=True)
         figures = json.loads((run / "time_to_accuracy.json").read_text())
-        record = {"recipe": args.recipe, "seed": seed, "cpu": figures["cpu"], "data": figures["data"],
-                  "n_test": figures["n_test"], "train_seconds": figures["train_seconds_total"],
-                  "test_accuracy_per_epoch": figures["test_accuracy_per_epoch"],
-                  "final_test_accuracy": figures["final_test_accuracy"]}
+        record = {
+            "recipe": args.recipe,
+            "seed": seed,
+            "cpu": figures["cpu"],
+            "data": figures["data"],
+            "n_test": figures["n_test"],
+            "train_seconds": figures["train_seconds_total"],
+            "test_accuracy_per_epoch": figures["test_accuracy_per_epoch"],
+            "final_test_accuracy": figures["final_test_accuracy"],
+        }
         kept = [r for r in read_records() if (r["recipe"], r["seed"], r["cpu"]) != (args.recipe, seed, record["cpu"])]
         RECORDS.parent.mkdir(parents=True, exist_ok=True)
         RECORDS.write_text("".join(json.dumps(r) + "\n" for r in kept + [record]))

@@ -43,8 +43,14 @@ def main() -> None:
     for recipe in args.recipes:
         widths, batch = NETWORKS[recipe]
         tf_command = [sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--recipe", recipe]
-        peer_command = [str(PEER_PYTHON), str(ROOT / "benchmarks" / "peer_pytorch.py"), "--widths",
-                        *map(str, widths), "--batch", str(batch)]
+        peer_command = [
+            str(PEER_PYTHON),
+            str(ROOT / "benchmarks" / "peer_pytorch.py"),
+            "--widths",
+            *map(str, widths),
+            "--batch",
+            str(batch),
+        ]
         for framework, precision, command, env in (
             ("TensorFlow", "fp32", tf_command, None),
             ("TensorFlow", "oneDNN bf16 math", tf_command, {"TF_SET_ONEDNN_FPMATH_MODE": "BF16"}),
@@ -52,16 +58,27 @@ def main() -> None:
             ("PyTorch", "bf16 autocast", peer_command + ["--bf16"], None),
         ):
             result = last_json(command, env)
-            rows.append({"recipe": recipe, "widths": list(widths), "batch_size": batch, "framework": framework,
-                         "precision": precision, "train_images_per_s": result["train_images_per_s"], "cpu": cpu,
-                         "note": args.note})
+            rows.append(
+                {
+                    "recipe": recipe,
+                    "widths": list(widths),
+                    "batch_size": batch,
+                    "framework": framework,
+                    "precision": precision,
+                    "train_images_per_s": result["train_images_per_s"],
+                    "cpu": cpu,
+                    "note": args.note,
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     with open(RECORDS, "a") as f:
         f.writelines(json.dumps(r) + "\n" for r in rows)
     print(f"\n{cpu}\n\n| network | batch | framework | precision | training images/s |\n|---|---|---|---|---|")
     for r in rows:
-        print(f"| {'/'.join(map(str, r['widths']))} | {r['batch_size']} | {r['framework']} | {r['precision']} | "
-              f"{r['train_images_per_s']:.0f} |")
+        print(
+            f"| {'/'.join(map(str, r['widths']))} | {r['batch_size']} | {r['framework']} | {r['precision']} | "
+            f"{r['train_images_per_s']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -46,10 +46,24 @@ GROUPS = (  # (group, test on the op's name and type), first match wins
     ("pooling", lambda name, kind: "pool" in name.lower() or "MaxPool" in kind),
     ("batch normalisation", lambda name, kind: "norm" in name.lower()),
     ("GELU", lambda name, kind: "gelu" in name.lower()),
-    ("optimizer", lambda name, kind: "optimizer" in name.lower() or "sgd" in name.lower()
-     or kind.startswith("Assign") or kind.startswith("ResourceApply")),
-    ("loss and metrics", lambda name, kind: "loss" in name.lower() or "crossentropy" in name.lower()
-     or "accuracy" in name.lower() or "metric" in name.lower()),
+    (
+        "optimizer",
+        lambda name, kind: (
+            "optimizer" in name.lower()
+            or "sgd" in name.lower()
+            or kind.startswith("Assign")
+            or kind.startswith("ResourceApply")
+        ),
+    ),
+    (
+        "loss and metrics",
+        lambda name, kind: (
+            "loss" in name.lower()
+            or "crossentropy" in name.lower()
+            or "accuracy" in name.lower()
+            or "metric" in name.lower()
+        ),
+    ),
 )
 
 
@@ -63,8 +77,10 @@ def random_batches(recipe, steps: int):
 
     rng = np.random.default_rng(0)
     n = recipe.batch_size * steps
-    return (rng.integers(0, 256, (n, 32, 32, 3)).astype("float32"),
-            keras.utils.to_categorical(rng.integers(0, 10, n), 10))
+    return (
+        rng.integers(0, 256, (n, 32, 32, 3)).astype("float32"),
+        keras.utils.to_categorical(rng.integers(0, 10, n), 10),
+    )
 
 
 def fit_seconds_per_step(model, stream, steps: int, callbacks=()) -> float:
@@ -106,8 +122,10 @@ def op_profile(recipe, steps: int) -> dict:
         for row in table["rows"][:25]:
             op = dict(zip(columns, (c.get("v") for c in row["c"])))
             print(op["type"], op["operation"][:100], round(op["total_self_time"] / 1e3 / steps, 1))
-    return {"wall_ms_per_step": round(wall * 1e3 / steps, 1),
-            "self_ms_per_step": {k: round(v, 1) for k, v in groups.most_common()}}
+    return {
+        "wall_ms_per_step": round(wall * 1e3 / steps, 1),
+        "self_ms_per_step": {k: round(v, 1) for k, v in groups.most_common()},
+    }
 
 
 def loop_costs(recipe, data, steps: int) -> dict:
@@ -159,8 +177,13 @@ def main() -> None:
 
     config.configure_threads()
     recipe = get_recipe(args.recipe)
-    record = {"recipe": recipe.name, "batch_size": recipe.batch_size, "cpu": cpu_facts().describe(),
-              "steps": args.steps, "note": args.note}
+    record = {
+        "recipe": recipe.name,
+        "batch_size": recipe.batch_size,
+        "cpu": cpu_facts().describe(),
+        "steps": args.steps,
+        "note": args.note,
+    }
     record |= op_profile(recipe, args.steps)
     record |= loop_costs(recipe, load_cifar10(args.data), args.steps)
     with open(RECORDS, "a") as f:

@@ -50,10 +50,19 @@ def main() -> None:
     rows = []
     for row, logging_s in zip(result.history.to_dict("records"), spent["on_epoch_end"]):
         share = logging_s / row["train_seconds"]
-        rows.append({"epoch": int(row["epoch"]), "train_seconds": row["train_seconds"],
-                     "tensorboard_ms": round(logging_s * 1000, 2), "share": share})
+        rows.append(
+            {
+                "epoch": int(row["epoch"]),
+                "train_seconds": row["train_seconds"],
+                "tensorboard_ms": round(logging_s * 1000, 2),
+                "share": share,
+            }
+        )
         print(f"{int(row['epoch']):>5}  {row['train_seconds']:>10.1f}  {logging_s * 1000:>14.2f}  {share:.4%}")
-    print(f"start of fit (writers created, history rewritten, graph written): {spent['on_train_begin'][0] * 1000:.1f} ms once")
+    print(
+        "start of fit (writers created, history rewritten, graph written): "
+        f"{spent['on_train_begin'][0] * 1000:.1f} ms once"
+    )
     print(json.dumps({"recipe": args.recipe, "epochs": rows, "start_ms": round(spent["on_train_begin"][0] * 1000, 1)}))
 
 

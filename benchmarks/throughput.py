@@ -26,8 +26,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 RECIPES = ("quick", "fast", "baseline")
 
 
-def measure(recipe_name: str, batch_size: int | None, xla: str, steps: int, inference_images: int,
-            threads: int | None = None) -> dict:
+def measure(
+    recipe_name: str, batch_size: int | None, xla: str, steps: int, inference_images: int, threads: int | None = None
+) -> dict:
     """One measurement in this process (oneDNN as the environment left it)."""
     import cifar_lib  # noqa: F401  (sets the oneDNN default before TensorFlow loads)
     from cifar_lib import config
@@ -72,9 +73,13 @@ def measure(recipe_name: str, batch_size: int | None, xla: str, steps: int, infe
     gflops = 3 * flops_per_image(model) * train_ips / 1e9
     peak = cpu.peak_gflops()
     return {
-        "recipe": recipe.name, "batch_size": recipe.batch_size, "xla": bool(jit), "threads": threads or cpu.cores,
+        "recipe": recipe.name,
+        "batch_size": recipe.batch_size,
+        "xla": bool(jit),
+        "threads": threads or cpu.cores,
         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TF default"),
-        "train_images_per_s": round(train_ips, 1), "train_gflops": round(gflops, 1),
+        "train_images_per_s": round(train_ips, 1),
+        "train_gflops": round(gflops, 1),
         "fraction_of_peak": None if peak is None else round(gflops / peak, 3),
         "inference_images_per_s": round(infer_ips, 1),
         "seconds_per_epoch": round(50_000 / train_ips, 1),
@@ -105,13 +110,17 @@ def sweep(recipes: list[str], repeats: int, steps: int) -> list[dict]:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    lines = ["| recipe | batch | oneDNN | XLA | train img/s (runs) | GFLOP/s | of peak | inference img/s |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| recipe | batch | oneDNN | XLA | train img/s (runs) | GFLOP/s | of peak | inference img/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         runs = ", ".join(f"{v:.0f}" for v in r["train_images_per_s_runs"])
-        lines.append(f"| {r['recipe']} | {r['batch_size']} | {'on' if r['onednn'] == '1' else 'off'} | "
-                     f"{'on' if r['xla'] else 'off'} | {r['train_images_per_s']:.0f} ({runs}) | "
-                     f"{r['train_gflops']:.0f} | {r['fraction_of_peak']:.0%} | {r['inference_images_per_s']:.0f} |")
+        lines.append(
+            f"| {r['recipe']} | {r['batch_size']} | {'on' if r['onednn'] == '1' else 'off'} | "
+            f"{'on' if r['xla'] else 'off'} | {r['train_images_per_s']:.0f} ({runs}) | "
+            f"{r['train_gflops']:.0f} | {r['fraction_of_peak']:.0%} | {r['inference_images_per_s']:.0f} |"
+        )
     return "\n".join(lines)
 
 

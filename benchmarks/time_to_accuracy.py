@@ -48,12 +48,17 @@ def main() -> None:
 
     args.out = args.out or f"runs/{args.recipe}-full"
     data = load_cifar10(args.data)
-    overrides = ({"seed": args.seed} | ({"epochs": args.epochs} if args.epochs else {})
-                 | ({"widths": tuple(args.widths)} if args.widths else {}))
+    overrides = (
+        {"seed": args.seed}
+        | ({"epochs": args.epochs} if args.epochs else {})
+        | ({"widths": tuple(args.widths)} if args.widths else {})
+    )
     result = train(args.recipe, data, args.out, verbose=2, **overrides)
     t0 = time.perf_counter()
-    tta = {level: evaluate(result.model, data.x_test, data.y_test, tta=level)["accuracy"]
-           for level in ("none", "mirror", "mirror_translate")}
+    tta = {
+        level: evaluate(result.model, data.x_test, data.y_test, tta=level)["accuracy"]
+        for level in ("none", "mirror", "mirror_translate")
+    }
     figures = {
         "recipe": args.recipe,
         "data": os.path.basename(os.path.normpath(data.source)),

@@ -19,8 +19,13 @@ def baseline_augmentation(seed: int | None = None) -> keras.Sequential:
     return geometric_augmentation(ROTATION_DEGREES, SHIFT_FRACTION, flip=True, seed=seed, name="baseline_augmentation")
 
 
-def geometric_augmentation(rotation_degrees: float, shift_fraction: float, flip: bool, seed: int | None = None,
-                           name: str = "geometric_augmentation") -> keras.Sequential:
+def geometric_augmentation(
+    rotation_degrees: float,
+    shift_fraction: float,
+    flip: bool,
+    seed: int | None = None,
+    name: str = "geometric_augmentation",
+) -> keras.Sequential:
     """Random rotation up to ``rotation_degrees``, shifts up to ``shift_fraction`` of the image, and a
     random horizontal flip when ``flip``; empty corners take the nearest edge pixel. A strength of 0
     leaves that transform out. The baseline recipe's augmentation is (15, 0.1, True)."""
@@ -30,14 +35,23 @@ def geometric_augmentation(rotation_degrees: float, shift_fraction: float, flip:
     if rotation_degrees:
         layers.append(keras.layers.RandomRotation(rotation_degrees / 360, fill_mode="nearest", seed=seeds[0]))
     if shift_fraction:
-        layers.append(keras.layers.RandomTranslation(shift_fraction, shift_fraction, fill_mode="nearest", seed=seeds[1]))
+        layers.append(
+            keras.layers.RandomTranslation(shift_fraction, shift_fraction, fill_mode="nearest", seed=seeds[1])
+        )
     if flip:
         layers.append(keras.layers.RandomFlip("horizontal", seed=seeds[2]))
     return keras.Sequential(layers, name=name)
 
 
-def preview_draws(images, draws: int, rotation_degrees: float = 0.0, shift_fraction: float = 0.0,
-                  flip: bool = False, pad: int = 0, seed: int = 0) -> list:
+def preview_draws(
+    images,
+    draws: int,
+    rotation_degrees: float = 0.0,
+    shift_fraction: float = 0.0,
+    flip: bool = False,
+    pad: int = 0,
+    seed: int = 0,
+) -> list:
     """``draws`` augmented versions of ``images`` (NumPy, 0..255 floats) for a preview.
 
     The geometric transforms first, then (``pad`` > 0) the fast recipe's reflect-padded random
@@ -88,6 +102,8 @@ def alternating_flip(images: tf.Tensor, flip_bits: tf.Tensor, epoch) -> tf.Tenso
     return tf.where(flip[:, None, None, None], mirror(images), images)
 
 
-def fast_augment(images: tf.Tensor, flip_bits: tf.Tensor, epoch, pad: int = 2, seed: tf.Tensor | None = None) -> tf.Tensor:
+def fast_augment(
+    images: tf.Tensor, flip_bits: tf.Tensor, epoch, pad: int = 2, seed: tf.Tensor | None = None
+) -> tf.Tensor:
     """The fast recipe's augmentation of one batch: alternating flip, then random translate."""
     return random_translate(alternating_flip(images, flip_bits, epoch), pad=pad, seed=seed)

@@ -26,8 +26,11 @@ def reliability_table(probabilities: np.ndarray, labels: np.ndarray, bins: int =
     confidence, correct = _confidence_and_correct(probabilities, labels)
     edges = np.linspace(0.0, 1.0, bins + 1)
     index = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)  # bin i: (edges[i], edges[i+1]]
-    rows = [(edges[i], edges[i + 1], int(np.sum(index == i)), confidence[index == i].mean(), correct[index == i].mean())
-            for i in range(bins) if np.any(index == i)]
+    rows = [
+        (edges[i], edges[i + 1], int(np.sum(index == i)), confidence[index == i].mean(), correct[index == i].mean())
+        for i in range(bins)
+        if np.any(index == i)
+    ]
     return pd.DataFrame(rows, columns=["low", "high", "count", "confidence", "accuracy"])
 
 
@@ -57,8 +60,9 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded").x))
 
 
-def accuracy_by_coverage(probabilities: np.ndarray, labels: np.ndarray,
-                         coverages: "np.ndarray | None" = None) -> pd.DataFrame:
+def accuracy_by_coverage(
+    probabilities: np.ndarray, labels: np.ndarray, coverages: np.ndarray | None = None
+) -> pd.DataFrame:
     """Accuracy on the most confident predictions when the model may abstain on the rest:
     coverage 1.0 answers everything, 0.8 abstains on the least confident 20%."""
     confidence, correct = _confidence_and_correct(probabilities, labels)

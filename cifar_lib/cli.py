@@ -21,22 +21,45 @@ def _train(args: argparse.Namespace) -> int:
     from cifar_lib.data import load_cifar10
     from cifar_lib.training import check_budget, check_out_dir, monitored_columns, resolve_recipe, train
 
-    overrides = {k: v for k, v in {"epochs": args.epochs, "subset": args.subset, "batch_size": args.batch_size,
-                                   "seed": args.seed, "val_fraction": args.val_fraction}.items() if v is not None}
+    overrides = {
+        k: v
+        for k, v in {
+            "epochs": args.epochs,
+            "subset": args.subset,
+            "batch_size": args.batch_size,
+            "seed": args.seed,
+            "val_fraction": args.val_fraction,
+        }.items()
+        if v is not None
+    }
     verbose = "auto" if args.verbose == "auto" else int(args.verbose)
     recipe = resolve_recipe(args.recipe, verbose=verbose, resume=args.resume, **overrides)  # bad settings fail
-    if args.budget is not None:                                                              # before the data
-        check_budget(recipe, args.budget, overrides)                                         # is loaded
+    if args.budget is not None:  # before the data
+        check_budget(recipe, args.budget, overrides)  # is loaded
     check_out_dir(args.out)
     data = load_cifar10(args.data)
-    result = train(args.recipe, data, args.out, verbose=verbose, resume=args.resume, budget_seconds=args.budget,
-                   strategy=strategy, **overrides)
+    result = train(
+        args.recipe,
+        data,
+        args.out,
+        verbose=verbose,
+        resume=args.resume,
+        budget_seconds=args.budget,
+        strategy=strategy,
+        **overrides,
+    )
     info = result.run_info
     accuracy = info["final"][monitored_columns(info["val_source"])[1]]
-    used = (f" ({info['budget_seconds_used']:.0f} s of the {info['budget']['budget_seconds']:.0f} s budget, measuring included)"
-            if "budget_seconds_used" in info else "")
-    print(f"done: {info['epochs']} epochs, {info['val_source']} accuracy "
-          f"{accuracy:.4f}, training {info['train_seconds']:.0f} s{used}; artifacts in {args.out}")
+    used = (
+        f" ({info['budget_seconds_used']:.0f} s of the {info['budget']['budget_seconds']:.0f} s budget, "
+        "measuring included)"
+        if "budget_seconds_used" in info
+        else ""
+    )
+    print(
+        f"done: {info['epochs']} epochs, {info['val_source']} accuracy "
+        f"{accuracy:.4f}, training {info['train_seconds']:.0f} s{used}; artifacts in {args.out}"
+    )
     return 0
 
 
@@ -53,9 +76,19 @@ def _evaluate(args: argparse.Namespace) -> int:
     result = evaluate(model, x, y, tta=args.tta)
     table = per_class_accuracy(y, result["predicted"], data.class_names)
     if args.json:
-        print(json.dumps({"model": args.model, "data": data.source, "n": result["n"], "tta": args.tta,
-                          "accuracy": result["accuracy"],
-                          "per_class": dict(zip(table["class"], table["accuracy"].round(4)))}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "model": args.model,
+                    "data": data.source,
+                    "n": result["n"],
+                    "tta": args.tta,
+                    "accuracy": result["accuracy"],
+                    "per_class": dict(zip(table["class"], table["accuracy"].round(4))),
+                },
+                indent=2,
+            )
+        )
     else:
         print(f"{args.model}: test accuracy {result['accuracy']:.4f} on {result['n']} images (tta={args.tta})")
         print(table.to_string(index=False))
@@ -94,8 +127,10 @@ def _export(args: argparse.Namespace) -> int:
     check_destination(args.format, args.out)  # a wrong --out is refused before the model is loaded
     model = load_model(args.model)
     path = export_model(model, args.format, args.out)
-    print(f"{path}: {args.format} export of {args.model} ({size_on_disk(path) / 1e6:.1f} MB); "
-          f"checked in its own runtime against Keras on random images")
+    print(
+        f"{path}: {args.format} export of {args.model} ({size_on_disk(path) / 1e6:.1f} MB); "
+        f"checked in its own runtime against Keras on random images"
+    )
     return 0
 
 
@@ -120,57 +155,101 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a recipe into an output folder (resumes when interrupted)")
-    t.add_argument("--recipe", default="quick", help="recipe name: quick (default, minutes on a CPU), fast (airbench94) or baseline")
+    t.add_argument(
+        "--recipe",
+        default="quick",
+        help="recipe name: quick (default, minutes on a CPU), fast (airbench94) or baseline",
+    )
     t.add_argument("--out", required=True, help="output folder (model.keras, history.csv, run.json)")
     t.add_argument("--epochs", type=int, help="override the recipe's epoch count")
     t.add_argument("--subset", type=int, help="train on a class-balanced subset of N images")
     t.add_argument("--batch-size", type=int, help="override the recipe's batch size")
     t.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
-    t.add_argument("--val-fraction", type=float,
-                   help="hold out this fraction of the training images (stratified) and monitor it instead of "
-                        "the test set, e.g. 0.1 when you compare settings (default: the recipe's; quick and fast: 0)")
-    t.add_argument("--budget", metavar="TIME",
-                   help="a time budget (600, 600s, 10m, 1h): measure this machine, then train the network and epoch "
-                        "count with the best expected accuracy that fits (quick recipe's family; sets --epochs itself)")
-    t.add_argument("--devices", default="auto",
-                   help="auto (default): all GPUs mirrored when there are two or more, else one device; one; "
-                        "mirrored: every GPU; multi-worker: one process per machine, the cluster in $TF_CONFIG; "
-                        "cpu:N: N logical devices of this CPU (to try tf.distribute on a laptop: slower)")
+    t.add_argument(
+        "--val-fraction",
+        type=float,
+        help="hold out this fraction of the training images (stratified) and monitor it instead of "
+        "the test set, e.g. 0.1 when you compare settings (default: the recipe's; quick and fast: 0)",
+    )
+    t.add_argument(
+        "--budget",
+        metavar="TIME",
+        help="a time budget (600, 600s, 10m, 1h): measure this machine, then train the network and epoch "
+        "count with the best expected accuracy that fits (quick recipe's family; sets --epochs itself)",
+    )
+    t.add_argument(
+        "--devices",
+        default="auto",
+        help="auto (default): all GPUs mirrored when there are two or more, else one device; one; "
+        "mirrored: every GPU; multi-worker: one process per machine, the cluster in $TF_CONFIG; "
+        "cpu:N: N logical devices of this CPU (to try tf.distribute on a laptop: slower)",
+    )
     t.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
-    t.add_argument("--verbose", default="auto", choices=("0", "1", "2", "auto"),
-                   help="0 silent, 1 progress bar, 2 one line per epoch; auto (default): the bar on a terminal, lines otherwise")
-    t.add_argument("--resume", default="auto", choices=("auto", "previous", "fresh"),
-                   help="auto (default): continue an interrupted run from its newest checkpoint; previous: from the "
-                        "one before (when the newest is damaged); fresh: discard the checkpoints and start over")
+    t.add_argument(
+        "--verbose",
+        default="auto",
+        choices=("0", "1", "2", "auto"),
+        help="0 silent, 1 progress bar, 2 one line per epoch; auto (default): the bar on a terminal, lines otherwise",
+    )
+    t.add_argument(
+        "--resume",
+        default="auto",
+        choices=("auto", "previous", "fresh"),
+        help="auto (default): continue an interrupted run from its newest checkpoint; previous: from the "
+        "one before (when the newest is damaged); fresh: discard the checkpoints and start over",
+    )
     t.set_defaults(func=_train)
 
     e = sub.add_parser("evaluate", help="test accuracy (and per-class accuracy) of a saved model")
     e.add_argument("--model", required=True, help="a saved .keras model, e.g. models/cifar10_fast.keras")
     e.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
-    e.add_argument("--tta", nargs="?", const="mirror_translate", default="none",
-                   choices=TTA_LEVELS,
-                   help="test-time augmentation; --tta alone means mirror_translate (6 views)")
+    e.add_argument(
+        "--tta",
+        nargs="?",
+        const="mirror_translate",
+        default="none",
+        choices=TTA_LEVELS,
+        help="test-time augmentation; --tta alone means mirror_translate (6 views)",
+    )
     e.add_argument("--limit", type=int, help="evaluate a class-balanced sample of N test images")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.set_defaults(func=_evaluate)
 
-    r = sub.add_parser("predict", help="the top classes of your own images (any size: centre square, shrunk to 32x32)",
-                       epilog="exit status: 0 every image predicted, 1 some files could not be read, "
-                              "2 a bad model or setting, or no readable image at all")
+    r = sub.add_parser(
+        "predict",
+        help="the top classes of your own images (any size: centre square, shrunk to 32x32)",
+        epilog="exit status: 0 every image predicted, 1 some files could not be read, "
+        "2 a bad model or setting, or no readable image at all",
+    )
     r.add_argument("--model", required=True, help="a saved .keras model, e.g. models/cifar10_quick.keras")
-    r.add_argument("--tta", nargs="?", const="mirror_translate", default="none", action=_TtaOrImage,
-                   metavar="LEVEL", help="test-time augmentation: none (default), mirror or mirror_translate; "
-                                         "--tta alone means mirror_translate (6 views)")
+    r.add_argument(
+        "--tta",
+        nargs="?",
+        const="mirror_translate",
+        default="none",
+        action=_TtaOrImage,
+        metavar="LEVEL",
+        help="test-time augmentation: none (default), mirror or mirror_translate; "
+        "--tta alone means mirror_translate (6 views)",
+    )
     r.add_argument("--top", type=int, default=3, help="how many classes to show per image (default 3)")
     r.add_argument("--json", action="store_true", help="print JSON instead of one line per image")
-    r.add_argument("images", nargs="*", metavar="IMAGE_OR_FOLDER",
-                   help="image files, or folders (their image files, not subfolders)")
+    r.add_argument(
+        "images",
+        nargs="*",
+        metavar="IMAGE_OR_FOLDER",
+        help="image files, or folders (their image files, not subfolders)",
+    )
     r.set_defaults(func=_predict, leading_images=[])
 
     x = sub.add_parser("export", help="export a saved model to run without Keras: SavedModel, LiteRT or ONNX")
     x.add_argument("--model", required=True, help="a saved .keras model, e.g. models/cifar10_quick.keras")
-    x.add_argument("--format", required=True, choices=FORMATS,
-                   help="saved_model (a folder, TensorFlow), litert (a .tflite file) or onnx (an .onnx file)")
+    x.add_argument(
+        "--format",
+        required=True,
+        choices=FORMATS,
+        help="saved_model (a folder, TensorFlow), litert (a .tflite file) or onnx (an .onnx file)",
+    )
     x.add_argument("--out", required=True, help="where to write it: a folder for saved_model, else a file")
     x.set_defaults(func=_export)
 

@@ -7,7 +7,7 @@ import logging
 import os
 import random
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -40,7 +40,9 @@ def quiet_tensorflow(import_now: bool = True) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # e.g. retracing warnings when a notebook builds many models
+    logging.getLogger("tensorflow").setLevel(
+        logging.ERROR
+    )  # e.g. retracing warnings when a notebook builds many models
     if import_now and "tensorflow" not in sys.modules:
         with _stderr_muted():
             import keras  # noqa: F401

@@ -11,7 +11,7 @@ and returns uint8 images; the random ones take a seed.
 from __future__ import annotations
 
 import io
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from matplotlib.colors import hsv_to_rgb, rgb_to_hsv

@@ -20,7 +20,7 @@ TTA_LEVELS = ("none", "mirror", "mirror_translate")
 
 
 def load_model(path: str) -> keras.Model:
-    """Load a saved model (``.keras``) for inference, without its optimizer (custom layers come from cifar_lib.models)."""
+    """Load a saved model (``.keras``) for inference, without its optimizer (custom layers: cifar_lib.models)."""
     import cifar_lib.models  # noqa: F401  (registers Whitening, DiracInit)
 
     path = os.fspath(path)
@@ -76,7 +76,9 @@ def predict(model: keras.Model, images: np.ndarray, tta: str = "none", batch_siz
     return np.concatenate(out) if out else np.zeros((0, model.output_shape[-1]), "float32")
 
 
-def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, tta: str = "none", batch_size: int = 500) -> dict:
+def evaluate(
+    model: keras.Model, images: np.ndarray, labels: np.ndarray, tta: str = "none", batch_size: int = 500
+) -> dict:
     """Accuracy (and the predictions behind it) of ``model`` on labelled images."""
     images, labels = np.asarray(images), np.asarray(labels)
     _check_tta(tta)

@@ -13,14 +13,15 @@ import numpy as np
 import tensorflow as tf
 
 
-def grad_cam(model: keras.Model, images: np.ndarray, classes: "np.ndarray | None" = None,
-             layer: str = "group2_gelu2") -> np.ndarray:
+def grad_cam(
+    model: keras.Model, images: np.ndarray, classes: np.ndarray | None = None, layer: str = "group2_gelu2"
+) -> np.ndarray:
     """Grad-CAM maps (N, 32, 32) in 0..1 for uint8 or 0..255 images, for ``classes`` (default:
     the predicted class of each image), computed at ``layer`` (its name in the model)."""
     try:
         target = model.get_layer(layer)
     except ValueError:
-        names = [l.name for l in model.layers if len(l.output.shape) == 4]
+        names = [layer.name for layer in model.layers if len(layer.output.shape) == 4]
         raise ValueError(f"no layer {layer!r} in the model; layers with feature maps: {', '.join(names)}") from None
     probe = keras.Model(model.inputs, [target.output, model.outputs[0]])
     x = tf.convert_to_tensor(np.asarray(images), tf.float32)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -81,8 +81,12 @@ def _write(model, fmt: str, path: Path) -> None:
         import tf2onnx
 
         signature = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name="images")]
-        tf2onnx.convert.from_keras(model, input_signature=signature, output_path=str(path),
-                                   custom_op_handlers={"Erfc": (_erfc_as_one_minus_erf, [])})
+        tf2onnx.convert.from_keras(
+            model,
+            input_signature=signature,
+            output_path=str(path),
+            custom_op_handlers={"Erfc": (_erfc_as_one_minus_erf, [])},
+        )
     else:
         model.export(str(path), format=_KERAS_FORMATS[fmt], verbose=False)
 
@@ -100,7 +104,7 @@ def _missing(fmt: str, exc: ImportError) -> ExportError:
 
 
 def check_export(model, path: str | os.PathLike, n: int = CHECK_IMAGES) -> float:
-    """Run an export in its own runtime on ``n`` random images; the largest |difference| from the Keras model's outputs."""
+    """Run an export in its own runtime on ``n`` random images; its largest |difference| from the Keras outputs."""
     fmt = export_format(path)
     shape = tuple(d or 32 for d in model.input_shape[1:])
     images = np.random.default_rng(0).integers(0, 256, (n, *shape)).astype("float32")
@@ -130,7 +134,7 @@ def _produce(model, fmt: str, path: Path) -> None:
 
 
 def export_model(model, fmt: str, out: str | os.PathLike) -> Path:
-    """Export ``model`` as ``fmt`` (one of FORMATS) to ``out``, checked in its runtime; an existing export is replaced."""
+    """Export ``model`` as ``fmt`` (one of FORMATS) to ``out``, checked in its runtime; replaces an existing export."""
     out = Path(out)
     check_destination(fmt, out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -43,13 +43,17 @@ class CpuFacts:
         ghz = "?" if self.ghz is None else f"{self.ghz:.2f}"
         peak = self.peak_gflops(fma_pipes)
         value = "unknown" if peak is None else f"{peak:.0f} GFLOP/s"
-        return (f"{self.cores} cores x {ghz} GHz x {self.fp32_lanes} fp32 lanes ({self.vector_isa}) "
-                f"x 2 (FMA) x {fma_pipes} FMA pipes = {value}")
+        return (
+            f"{self.cores} cores x {ghz} GHz x {self.fp32_lanes} fp32 lanes ({self.vector_isa}) "
+            f"x 2 (FMA) x {fma_pipes} FMA pipes = {value}"
+        )
 
     def describe(self) -> str:
         extras = [f for f in ("avx512_bf16", "avx_vnni", "amx_tile") if f in self.flags]
         ghz = "" if self.ghz is None else f" at {self.ghz:.2f} GHz"
-        return f"{self.model}, {self.cores} cores{ghz}, {self.vector_isa}" + (f" (+{', '.join(extras)})" if extras else "")
+        return f"{self.model}, {self.cores} cores{ghz}, {self.vector_isa}" + (
+            f" (+{', '.join(extras)})" if extras else ""
+        )
 
 
 def cpu_facts(cpuinfo_path: str = "/proc/cpuinfo") -> CpuFacts:
@@ -72,4 +76,3 @@ def cpu_facts(cpuinfo_path: str = "/proc/cpuinfo") -> CpuFacts:
     isa = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "other"
     model = model or platform.processor() or "unknown CPU"
     return CpuFacts(model, cores, None if mhz is None else mhz / 1000, isa, frozenset(flags))
-

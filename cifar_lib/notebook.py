@@ -14,8 +14,8 @@ import inspect
 import os
 import platform
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from cifar_lib import config
 from cifar_lib.config import DATA_ENV_VAR
@@ -48,10 +48,32 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "full": Profile("full", None, None, None, None, fresh_run=False, small_images=5000, small_epochs=4, small_batch=256,
-                    corruption_images=1000, time_budget=True),
-    "ci": Profile("ci", 1024, 500, 1, 256, fresh_run=True, small_images=512, small_epochs=1, small_batch=128,
-                  corruption_images=100, time_budget=False),
+    "full": Profile(
+        "full",
+        None,
+        None,
+        None,
+        None,
+        fresh_run=False,
+        small_images=5000,
+        small_epochs=4,
+        small_batch=256,
+        corruption_images=1000,
+        time_budget=True,
+    ),
+    "ci": Profile(
+        "ci",
+        1024,
+        500,
+        1,
+        256,
+        fresh_run=True,
+        small_images=512,
+        small_epochs=1,
+        small_batch=128,
+        corruption_images=100,
+        time_budget=False,
+    ),
 }
 
 
@@ -60,7 +82,7 @@ def profile_name(profile: str | None = None) -> str:
     return profile or os.environ.get(PROFILE_ENV_VAR) or DEFAULT_PROFILE
 
 
-def find_project_root(start: "str | Path | None" = None) -> Path:
+def find_project_root(start: str | Path | None = None) -> Path:
     """The folder holding ``notebooks/`` and ``cifar_lib/``, searched upwards from ``start`` (default: cwd)."""
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
@@ -83,11 +105,11 @@ class Lesson:
         """Where the figure ``name`` goes (``figures/`` in a full run, the run folder in ci)."""
         return self.figures_dir / name
 
-    def show_path(self, path: "str | Path") -> str:
+    def show_path(self, path: str | Path) -> str:
         """``path`` as a reader should see it: relative to the project, or to ``$CIFAR10_DATA``."""
         return display_path(path, self.root)
 
-    def load_data(self, source: "str | Path | None" = None, shrink: bool = True):
+    def load_data(self, source: str | Path | None = None, shrink: bool = True):
         """CIFAR-10 from ``source`` (None: ``$CIFAR10_DATA``, else the download); in ci, class-balanced subsets."""
         from cifar_lib.data import load_cifar10, stratified_subset
 
@@ -118,7 +140,7 @@ class Lesson:
             clear_run(self.run_dir)
         return overrides
 
-    def time_budget(self, budget: "str | float | None", recipe: str, overrides: dict) -> "str | float | None":
+    def time_budget(self, budget: str | float | None, recipe: str, overrides: dict) -> str | float | None:
         """``budget`` when this profile uses one (checked against the recipe and the overrides), else None."""
         if budget is None or not self.profile.time_budget:
             if budget is not None:
@@ -129,20 +151,23 @@ class Lesson:
         check_budget(resolve_recipe(recipe, **overrides), budget, overrides)
         return budget
 
-    def find_model(self, model_path: "str | Path | None" = None) -> tuple[Path, dict | None]:
+    def find_model(self, model_path: str | Path | None = None) -> tuple[Path, dict | None]:
         """The model to evaluate and its run record (None when it has none): ``model_path``, else
         notebook 4's ``RUN_DIR/model.keras``, else the published ``models/cifar10_quick.keras``."""
         import json
 
-        candidates = ([Path(model_path)] if model_path else
-                      [self.run_dir / "model.keras", self.root / "models" / "cifar10_quick.keras"])
+        candidates = (
+            [Path(model_path)]
+            if model_path
+            else [self.run_dir / "model.keras", self.root / "models" / "cifar10_quick.keras"]
+        )
         path = next((p for p in candidates if p.exists()), None)
         if path is None:
             raise FileNotFoundError(f"no model at {', '.join(map(self.show_path, candidates))}: run notebook 4 first")
         record = path.with_name("run.json") if path.name == "model.keras" else path.with_suffix(".run.json")
         return path, (json.loads(record.read_text()) if record.exists() else None)
 
-    def tensorboard(self, logdir: "str | Path") -> None:
+    def tensorboard(self, logdir: str | Path) -> None:
         """TensorBoard on ``logdir``, inline (what ``%tensorboard --logdir ...`` does).
 
         In a headless run (papermill, nbval: ``$CIFAR_HEADLESS`` set) no server is started, as
@@ -164,7 +189,7 @@ def headless() -> bool:
     return os.environ.get(HEADLESS_ENV_VAR, "") not in ("", "0")
 
 
-def display_path(path: "str | Path", root: "str | Path | None" = None) -> str:
+def display_path(path: str | Path, root: str | Path | None = None) -> str:
     """A path without this machine's folders: ``$CIFAR10_DATA/...``, project-relative, or the name."""
     path = Path(path).resolve()
     data_root = os.environ.get(DATA_ENV_VAR)
@@ -182,8 +207,9 @@ def display_path(path: "str | Path", root: "str | Path | None" = None) -> str:
     return path.name
 
 
-def profile_folders(profile: str, root: Path, run_dir: "str | Path | None" = None,
-                    figures_dir: "str | Path | None" = None) -> tuple[Path, Path]:
+def profile_folders(
+    profile: str, root: Path, run_dir: str | Path | None = None, figures_dir: str | Path | None = None
+) -> tuple[Path, Path]:
     """The run and figures folders (absolute): the given ones, else ``runs/pipeline-<profile>`` and
     ``figures/`` (full) or ``<run folder>/figures`` (ci, so that committed figures stay untouched)."""
     run = Path(run_dir) if run_dir else root / "runs" / f"pipeline-{profile}"
@@ -193,8 +219,8 @@ def profile_folders(profile: str, root: Path, run_dir: "str | Path | None" = Non
 
 def setup(
     profile: str | None = None,
-    run_dir: "str | Path | None" = None,
-    figures_dir: "str | Path | None" = None,
+    run_dir: str | Path | None = None,
+    figures_dir: str | Path | None = None,
     seed: int = config.DEFAULT_SEED,
     verbose: bool = True,
 ) -> Lesson:
@@ -226,14 +252,18 @@ def environment_summary() -> str:
     versions = f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
     names = gpu_names()
     if names:
-        return (f"{versions}\ndevice: GPU ({', '.join(names)}); the recipes train in mixed_float16 there "
-                "(float16 math, float32 weights; recipe field precision)")
+        return (
+            f"{versions}\ndevice: GPU ({', '.join(names)}); the recipes train in mixed_float16 there "
+            "(float16 math, float32 weights; recipe field precision)"
+        )
     cpu = cpu_facts()
-    return (f"{versions}\ndevice: CPU, {cpu.cores} cores ({cpu.vector_isa})\n"
-            "no GPU found: everything here runs on the CPU; the default recipes are sized for it")
+    return (
+        f"{versions}\ndevice: CPU, {cpu.cores} cores ({cpu.vector_isa})\n"
+        "no GPU found: everything here runs on the CPU; the default recipes are sized for it"
+    )
 
 
-def show_source(*objects: Callable) -> "object":
+def show_source(*objects: Callable) -> object:
     """The library's own source of functions, methods or classes, syntax-highlighted in the notebook.
 
     This is the code that runs: the notebook shows it, it does not copy it.

@@ -21,12 +21,18 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from cifar_lib.config import DATA_ENV_VAR
-from cifar_lib.notebook import (HEADLESS_ENV_VAR, PROFILE_ENV_VAR, PROFILES, find_project_root, profile_folders,
-                                profile_name)
+from cifar_lib.notebook import (
+    HEADLESS_ENV_VAR,
+    PROFILE_ENV_VAR,
+    PROFILES,
+    find_project_root,
+    profile_folders,
+    profile_name,
+)
 from cifar_lib.progress import PROGRESS_ENV_VAR
 
 log = logging.getLogger(__name__)
@@ -50,7 +56,7 @@ def resolve_profile(profile: str | None = None) -> str:
     return value
 
 
-def discover_notebooks(folder: "str | Path | None" = None) -> list[Path]:
+def discover_notebooks(folder: str | Path | None = None) -> list[Path]:
     """The numbered notebooks ``NN_*.ipynb`` of ``folder`` (default: the project's), in order."""
     folder = Path(folder) if folder else find_project_root() / "notebooks"
     found = sorted(folder.glob(NOTEBOOK_GLOB))
@@ -59,19 +65,20 @@ def discover_notebooks(folder: "str | Path | None" = None) -> list[Path]:
     return found
 
 
-def select_notebooks(notebooks: Sequence[Path], only: "str | Iterable[str] | None" = None) -> list[Path]:
+def select_notebooks(notebooks: Sequence[Path], only: str | Iterable[str] | None = None) -> list[Path]:
     """The notebooks named by ``only`` ("01,03", ["04_training"]; None: all), in pipeline order."""
     if only is None:
         return list(notebooks)
     keys = [k.strip() for k in (only.split(",") if isinstance(only, str) else only) if k.strip()]
     for key in keys:
         if not any(key in (p.stem, p.name, p.stem[:2]) for p in notebooks):
-            raise PipelineUsageError(f"--only: no notebook {key!r}; the notebooks are: "
-                                     f"{', '.join(p.stem for p in notebooks)}")
+            raise PipelineUsageError(
+                f"--only: no notebook {key!r}; the notebooks are: {', '.join(p.stem for p in notebooks)}"
+            )
     return [p for p in notebooks if {p.stem, p.name, p.stem[:2]} & set(keys)]
 
 
-def notebook_parameters(path: "str | Path") -> dict[str, dict]:
+def notebook_parameters(path: str | Path) -> dict[str, dict]:
     """The parameters a notebook declares in its ``parameters`` cell: name -> papermill's description."""
     import papermill
 
@@ -105,8 +112,9 @@ def check_overrides(overrides: dict, declared: dict[Path, dict]) -> None:
     for name in overrides:
         if not any(name in names for names in declared.values()):
             listing = "\n  ".join(f"{p.stem}: {', '.join(names) or '(none)'}" for p, names in declared.items())
-            raise PipelineUsageError(f"unknown parameter {name!r}: no selected notebook declares it. "
-                                     f"Parameters:\n  {listing}")
+            raise PipelineUsageError(
+                f"unknown parameter {name!r}: no selected notebook declares it. Parameters:\n  {listing}"
+            )
 
 
 def tidy_for_commit(path: Path) -> None:
@@ -131,13 +139,25 @@ def _failure_message(path: Path, error: Exception, output: Path) -> str:
         where, what = f"{cell} (cell {error.cell_index + 1} of the notebook)", f"{error.ename}: {error.evalue}"
     else:
         where, what = "execution", f"{type(error).__name__}: {error}"
-    return f"notebook {path.name} failed at {where}: {what.rstrip(': ')}\n  the executed notebook, with the traceback: {output}"
+    return (
+        f"notebook {path.name} failed at {where}: {what.rstrip(': ')}\n"
+        f"  the executed notebook, with the traceback: {output}"
+    )
 
 
-def run_pipeline(profile: str | None = None, only: "str | Iterable[str] | None" = None, out: "str | Path | None" = None,
-                 in_place: bool = False, data: "str | Path | None" = None, figures_dir: "str | Path | None" = None,
-                 overrides: "Iterable[str] | dict | None" = None, notebooks_dir: "str | Path | None" = None,
-                 kernel_name: str = "python3", progress_bar: bool = True, log_output: bool = False) -> list[Path]:
+def run_pipeline(
+    profile: str | None = None,
+    only: str | Iterable[str] | None = None,
+    out: str | Path | None = None,
+    in_place: bool = False,
+    data: str | Path | None = None,
+    figures_dir: str | Path | None = None,
+    overrides: Iterable[str] | dict | None = None,
+    notebooks_dir: str | Path | None = None,
+    kernel_name: str = "python3",
+    progress_bar: bool = True,
+    log_output: bool = False,
+) -> list[Path]:
     """Execute the notebooks in order; the executed notebooks' paths. PipelineUsageError / PipelineError."""
     import papermill
 
@@ -147,15 +167,27 @@ def run_pipeline(profile: str | None = None, only: "str | Iterable[str] | None" 
     declared = {p: notebook_parameters(p) for p in selected}
     check_overrides(overrides, declared)
     if in_place and out is not None:
-        raise PipelineUsageError("--in-place and --out exclude each other: in place, artifacts go to the notebooks' defaults")
+        raise PipelineUsageError(
+            "--in-place and --out exclude each other: in place, artifacts go to the notebooks' defaults"
+        )
     run_dir, figures = profile_folders(profile, find_project_root(selected[0].parent), out, figures_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    common = {"PROFILE": profile, "DATA": str(Path(data).resolve()) if data else None, "RUN_DIR": str(run_dir),
-              "FIGURES_DIR": str(figures)}
-    environment = {PROFILE_ENV_VAR: profile, HEADLESS_ENV_VAR: "1", "TF_CPP_MIN_LOG_LEVEL": "3",
-                   **({DATA_ENV_VAR: common["DATA"]} if data else {})}  # the kernels inherit it
+    common = {
+        "PROFILE": profile,
+        "DATA": str(Path(data).resolve()) if data else None,
+        "RUN_DIR": str(run_dir),
+        "FIGURES_DIR": str(figures),
+    }
+    environment = {
+        PROFILE_ENV_VAR: profile,
+        HEADLESS_ENV_VAR: "1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        **({DATA_ENV_VAR: common["DATA"]} if data else {}),
+    }  # the kernels inherit it
     logging.getLogger("papermill").setLevel(logging.INFO if log_output else logging.WARNING)
-    log.info("pipeline: %d notebook(s), profile %s, into %s", len(selected), profile, "notebooks/" if in_place else run_dir)
+    log.info(
+        "pipeline: %d notebook(s), profile %s, into %s", len(selected), profile, "notebooks/" if in_place else run_dir
+    )
     saved, done = dict(os.environ), []
     try:
         for number, path in enumerate(selected, 1):
@@ -166,8 +198,15 @@ def run_pipeline(profile: str | None = None, only: "str | Iterable[str] | None" 
             log.info("[%d/%d] %s ...", number, len(selected), path.name)
             started = time.monotonic()
             try:
-                papermill.execute_notebook(str(path), str(output), parameters=parameters, kernel_name=kernel_name,
-                                           cwd=str(path.parent), progress_bar=progress_bar, log_output=log_output)
+                papermill.execute_notebook(
+                    str(path),
+                    str(output),
+                    parameters=parameters,
+                    kernel_name=kernel_name,
+                    cwd=str(path.parent),
+                    progress_bar=progress_bar,
+                    log_output=log_output,
+                )
             except Exception as error:  # PapermillExecutionError, a dead kernel, a timeout, ...
                 raise PipelineError(_failure_message(path, error, output)) from error
             if in_place:
@@ -183,17 +222,40 @@ def run_pipeline(profile: str | None = None, only: "str | Iterable[str] | None" 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the pipeline's options to ``parser`` (``python -m cifar_lib pipeline``)."""
-    parser.add_argument("--profile", choices=PROFILES, default=None,
-                        help=f"full: the real thing; ci: tiny subsets, 1 epoch (default: ${PROFILE_ENV_VAR} or full)")
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default=None,
+        help=f"full: the real thing; ci: tiny subsets, 1 epoch (default: ${PROFILE_ENV_VAR} or full)",
+    )
     parser.add_argument("--only", metavar="NN,NN", default=None, help="run only these notebooks, e.g. --only 01,03")
     parser.add_argument("--out", metavar="DIR", default=None, help="run folder (default: runs/pipeline-<profile>)")
-    parser.add_argument("--in-place", action="store_true",
-                        help="write the executed notebooks back into notebooks/ (refreshes the committed outputs)")
-    parser.add_argument("--data", metavar="PATH", default=None, help=f"CIFAR-10 source (default: ${DATA_ENV_VAR} or download)")
-    parser.add_argument("--figures", metavar="DIR", default=None, help="figures folder (default: figures/ for full, <out>/figures for ci)")
-    parser.add_argument("-p", "--parameter", dest="parameters", metavar="NAME=VALUE", action="append", default=[],
-                        help="set a parameter of every notebook that declares it (repeatable)")
-    parser.add_argument("--notebooks", metavar="DIR", default=None, help="notebooks folder (default: the project's notebooks/)")
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="write the executed notebooks back into notebooks/ (refreshes the committed outputs)",
+    )
+    parser.add_argument(
+        "--data", metavar="PATH", default=None, help=f"CIFAR-10 source (default: ${DATA_ENV_VAR} or download)"
+    )
+    parser.add_argument(
+        "--figures",
+        metavar="DIR",
+        default=None,
+        help="figures folder (default: figures/ for full, <out>/figures for ci)",
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        dest="parameters",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="set a parameter of every notebook that declares it (repeatable)",
+    )
+    parser.add_argument(
+        "--notebooks", metavar="DIR", default=None, help="notebooks folder (default: the project's notebooks/)"
+    )
     parser.add_argument("--kernel", default="python3", help="Jupyter kernel name (default: python3)")
     parser.add_argument("--list", action="store_true", help="list the notebooks and their parameters, run nothing")
     parser.add_argument("--log-output", action="store_true", help="stream every cell's output to stderr")
@@ -213,9 +275,19 @@ def run_from_args(args: argparse.Namespace) -> int:
                 for name, info in notebook_parameters(path).items():
                     print(f"    {name} = {info['default']}" + (f"  # {info['help']}" if info.get("help") else ""))
             return EXIT_OK
-        run_pipeline(profile=args.profile, only=args.only, out=args.out, in_place=args.in_place, data=args.data,
-                     figures_dir=args.figures, overrides=args.parameters, notebooks_dir=args.notebooks,
-                     kernel_name=args.kernel, progress_bar=not args.no_progress, log_output=args.log_output)
+        run_pipeline(
+            profile=args.profile,
+            only=args.only,
+            out=args.out,
+            in_place=args.in_place,
+            data=args.data,
+            figures_dir=args.figures,
+            overrides=args.parameters,
+            notebooks_dir=args.notebooks,
+            kernel_name=args.kernel,
+            progress_bar=not args.no_progress,
+            log_output=args.log_output,
+        )
     except PipelineUsageError as error:
         log.error("pipeline: %s", error)
         return EXIT_USAGE

@@ -6,7 +6,7 @@ copy in figures/. No TensorFlow here: inputs are numpy arrays and pandas tables.
 from __future__ import annotations
 
 import os
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -33,7 +33,7 @@ def _as_display(image: np.ndarray) -> np.ndarray:
     return np.clip(image / scale, 0.0, 1.0)
 
 
-def plot_training_curves(history: "pd.DataFrame | str", save_to=None) -> matplotlib.figure.Figure:
+def plot_training_curves(history: pd.DataFrame | str, save_to=None) -> matplotlib.figure.Figure:
     """Loss and accuracy per epoch, training vs the monitored set (a history DataFrame or history.csv path).
 
     The monitored set is the validation split (``val_*`` columns) or the test set (``test_*``).
@@ -65,8 +65,11 @@ def plot_training_curves(history: "pd.DataFrame | str", save_to=None) -> matplot
 
 def plot_class_balance(labels_by_split: Mapping[str, np.ndarray], class_names: Sequence[str], save_to=None):
     """Grouped bar chart: images per class in each split."""
-    rows = [(split, class_names[c], int(n)) for split, y in labels_by_split.items()
-            for c, n in enumerate(np.bincount(np.asarray(y), minlength=len(class_names)))]
+    rows = [
+        (split, class_names[c], int(n))
+        for split, y in labels_by_split.items()
+        for c, n in enumerate(np.bincount(np.asarray(y), minlength=len(class_names)))
+    ]
     table = pd.DataFrame(rows, columns=["split", "class", "images"])
     fig, ax = plt.subplots(figsize=(11, 4))
     sns.barplot(data=table, x="class", y="images", hue="split", ax=ax)
@@ -78,8 +81,13 @@ def plot_class_balance(labels_by_split: Mapping[str, np.ndarray], class_names: S
     return _save(fig, save_to)
 
 
-def plot_image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, ncols: int = 8,
-                    save_to=None, suptitle: str | None = None):
+def plot_image_grid(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    save_to=None,
+    suptitle: str | None = None,
+):
     """Images in a grid, with optional titles."""
     n = len(images)
     nrows = max(1, -(-n // ncols))
@@ -96,12 +104,14 @@ def plot_image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None =
     return _save(fig, save_to)
 
 
-def plot_sample_grid(images: np.ndarray, labels: np.ndarray, class_names: Sequence[str], per_class: int = 8,
-                     seed: int = 0, save_to=None):
+def plot_sample_grid(
+    images: np.ndarray, labels: np.ndarray, class_names: Sequence[str], per_class: int = 8, seed: int = 0, save_to=None
+):
     """``per_class`` random images of every class, one row per class, labelled on the left."""
     rng = np.random.default_rng(seed)
-    fig, axes = plt.subplots(len(class_names), per_class, figsize=(1.1 * per_class + 1.2, 1.1 * len(class_names)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(class_names), per_class, figsize=(1.1 * per_class + 1.2, 1.1 * len(class_names)), squeeze=False
+    )
     for c, name in enumerate(class_names):
         members = np.flatnonzero(np.asarray(labels) == c)
         chosen = rng.choice(members, size=min(per_class, len(members)), replace=False) if len(members) else []
@@ -123,7 +133,9 @@ def plot_augmentation_preview(originals: np.ndarray, variants: Mapping[str, Sequ
     ``variants[name][k]`` is the k-th draw: a batch aligned with ``originals``.
     """
     n = len(originals)
-    columns = [("original", None, None)] + [(name, name, k) for name, draws in variants.items() for k in range(len(draws))]
+    columns = [("original", None, None)] + [
+        (name, name, k) for name, draws in variants.items() for k in range(len(draws))
+    ]
     fig, axes = plt.subplots(n, len(columns), figsize=(1.3 * len(columns), 1.35 * n), squeeze=False)
     for col, (title, name, k) in enumerate(columns):
         for row in range(n):
@@ -142,8 +154,15 @@ def plot_channel_histograms(images: np.ndarray, save_to=None):
     fig, ax = plt.subplots(figsize=(8, 3.5))
     for c, colour in enumerate(("red", "green", "blue")):
         values = images[..., c].ravel() / scale
-        ax.hist(values, bins=64, range=(0, 1), color=colour, histtype="step", lw=1.5,
-                label=f"{colour}: mean {values.mean():.3f}, std {values.std():.3f}")
+        ax.hist(
+            values,
+            bins=64,
+            range=(0, 1),
+            color=colour,
+            histtype="step",
+            lw=1.5,
+            label=f"{colour}: mean {values.mean():.3f}, std {values.std():.3f}",
+        )
     ax.set_xlabel("pixel value (0..1)")
     ax.set_ylabel("pixels")
     ax.set_title("Pixel values per channel")
@@ -152,8 +171,9 @@ def plot_channel_histograms(images: np.ndarray, save_to=None):
     return _save(fig, save_to)
 
 
-def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], normalize: bool = False, save_to=None,
-                          title: str | None = None):
+def plot_confusion_matrix(
+    cm: np.ndarray, class_names: Sequence[str], normalize: bool = False, save_to=None, title: str | None = None
+):
     """Heatmap of a confusion matrix (rows true, columns predicted) in which the errors are visible.
 
     The off-diagonal cells (the mistakes) get the colour scale to themselves; the diagonal (the
@@ -164,25 +184,60 @@ def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], normalize:
     off = ~np.eye(len(cm), dtype=bool)
     fmt = ".2f" if normalize else "d"
     fig, ax = plt.subplots(figsize=(8.5, 7))
-    sns.heatmap(cm, mask=~off, annot=True, fmt=fmt, cmap="Reds", square=True, cbar=True,
-                vmin=0, vmax=cm[off].max() if cm[off].size and cm[off].max() > 0 else 1,
-                cbar_kws={"label": "mistakes (" + ("fraction of the true class" if normalize else "images") + ")"},
-                xticklabels=class_names, yticklabels=class_names, ax=ax, annot_kws={"fontsize": 8})
-    sns.heatmap(cm, mask=off, annot=True, fmt=fmt, cmap=matplotlib.colors.ListedColormap(["#d9d9d9"]), cbar=False,
-                square=True, xticklabels=class_names, yticklabels=class_names, ax=ax,
-                annot_kws={"fontsize": 8, "fontweight": "bold"})
+    sns.heatmap(
+        cm,
+        mask=~off,
+        annot=True,
+        fmt=fmt,
+        cmap="Reds",
+        square=True,
+        cbar=True,
+        vmin=0,
+        vmax=cm[off].max() if cm[off].size and cm[off].max() > 0 else 1,
+        cbar_kws={"label": "mistakes (" + ("fraction of the true class" if normalize else "images") + ")"},
+        xticklabels=class_names,
+        yticklabels=class_names,
+        ax=ax,
+        annot_kws={"fontsize": 8},
+    )
+    sns.heatmap(
+        cm,
+        mask=off,
+        annot=True,
+        fmt=fmt,
+        cmap=matplotlib.colors.ListedColormap(["#d9d9d9"]),
+        cbar=False,
+        square=True,
+        xticklabels=class_names,
+        yticklabels=class_names,
+        ax=ax,
+        annot_kws={"fontsize": 8, "fontweight": "bold"},
+    )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(title or ("Confusion matrix (fraction of each true class; diagonal in grey)" if normalize
-                           else "Confusion matrix (counts; diagonal in grey)"))
+    ax.set_title(
+        title
+        or (
+            "Confusion matrix (fraction of each true class; diagonal in grey)"
+            if normalize
+            else "Confusion matrix (counts; diagonal in grey)"
+        )
+    )
     ax.tick_params(axis="x", rotation=45)
     ax.tick_params(axis="y", rotation=0)
     fig.tight_layout()
     return _save(fig, save_to)
 
 
-def plot_misclassified(images: np.ndarray, true: Sequence[int], pred: Sequence[int], confidence: Sequence[float],
-                       class_names: Sequence[str], ncols: int = 8, save_to=None):
+def plot_misclassified(
+    images: np.ndarray,
+    true: Sequence[int],
+    pred: Sequence[int],
+    confidence: Sequence[float],
+    class_names: Sequence[str],
+    ncols: int = 8,
+    save_to=None,
+):
     """Gallery of mistakes titled "true → predicted (confidence%)"."""
     titles = [f"{class_names[t]} →\n{class_names[p]} ({100 * c:.0f}%)" for t, p, c in zip(true, pred, confidence)]
     return plot_image_grid(images, titles, ncols=ncols, save_to=save_to, suptitle="Misclassified test images")
@@ -211,8 +266,12 @@ def plot_reliability(tables: Mapping[str, pd.DataFrame], bins: int = 15, save_to
     for (name, table), marker in zip(tables.items(), "osD^v"):
         ax.plot(table["confidence"], table["accuracy"], marker=marker, label=name)
         counts.plot(table["confidence"], table["count"], marker=marker, label=name)
-    ax.set(ylabel="accuracy in the bin", xlim=(0, 1.01), ylim=(0, 1.01),
-           title=f"Reliability: accuracy against confidence ({bins} equal-width bins)")
+    ax.set(
+        ylabel="accuracy in the bin",
+        xlim=(0, 1.01),
+        ylim=(0, 1.01),
+        title=f"Reliability: accuracy against confidence ({bins} equal-width bins)",
+    )
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     counts.set(xlabel="mean confidence (top probability) in the bin", ylabel="predictions")
@@ -227,8 +286,11 @@ def plot_accuracy_by_coverage(tables: Mapping[str, pd.DataFrame], save_to=None):
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for (name, table), marker in zip(tables.items(), "osD^v"):
         ax.plot(table["coverage"] * 100, table["accuracy"] * 100, marker=marker, label=name)
-    ax.set(xlabel="share of test images answered, most confident first (%)", ylabel="accuracy on them (%)",
-           title="Abstaining on the least confident predictions")
+    ax.set(
+        xlabel="share of test images answered, most confident first (%)",
+        ylabel="accuracy on them (%)",
+        title="Abstaining on the least confident predictions",
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left")
     fig.tight_layout()
@@ -239,8 +301,9 @@ def plot_corruption_grid(original: np.ndarray, corrupted: Mapping[str, Sequence[
     """One image under every corruption (rows) and severity (columns), the original on the left."""
     names = list(corrupted)
     severities = len(next(iter(corrupted.values())))
-    fig, axes = plt.subplots(len(names), severities + 1, figsize=(1.35 * (severities + 1) + 1.2, 1.4 * len(names)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(names), severities + 1, figsize=(1.35 * (severities + 1) + 1.2, 1.4 * len(names)), squeeze=False
+    )
     for row, name in enumerate(names):
         for col, image in enumerate([original, *corrupted[name]]):
             ax = axes[row, col]
@@ -273,7 +336,9 @@ def plot_corruption_accuracy(table: pd.DataFrame, clean: Mapping[str, float], sa
     return _save(fig, save_to)
 
 
-def plot_grad_cam(images: np.ndarray, maps: np.ndarray, titles: Sequence[str], save_to=None, suptitle: str | None = None):
+def plot_grad_cam(
+    images: np.ndarray, maps: np.ndarray, titles: Sequence[str], save_to=None, suptitle: str | None = None
+):
     """Each image (top row) and its Grad-CAM map over it (bottom row, red: where the class was found)."""
     n = len(images)
     fig, axes = plt.subplots(2, n, figsize=(1.5 * n, 3.5), squeeze=False)
@@ -290,8 +355,13 @@ def plot_grad_cam(images: np.ndarray, maps: np.ndarray, titles: Sequence[str], s
     return _save(fig, save_to)
 
 
-def plot_predictions(originals: Sequence[np.ndarray], inputs: np.ndarray, top: Sequence[Sequence[tuple[str, float]]],
-                     names: Sequence[str], save_to=None):
+def plot_predictions(
+    originals: Sequence[np.ndarray],
+    inputs: np.ndarray,
+    top: Sequence[Sequence[tuple[str, float]]],
+    names: Sequence[str],
+    save_to=None,
+):
     """Per photo: the photo, the 32x32 image the model sees, and bars of its top classes."""
     n = len(inputs)
     fig, axes = plt.subplots(n, 3, figsize=(8, 2.1 * n), squeeze=False, gridspec_kw={"width_ratios": (1, 1, 1.6)})

@@ -9,8 +9,8 @@ filter: each output pixel is the mean of the input pixels it covers, so nothing 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -38,7 +38,9 @@ def to_model_input(image: Image.Image) -> np.ndarray:
 def _image_files(folder: Path) -> list[Path]:
     """A folder's image files by name (suffixes Pillow knows), not its subfolders."""
     known = Image.registered_extensions()
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in known and not p.name.startswith("."))
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in known and not p.name.startswith(".")
+    )
 
 
 def _read(path: str) -> np.ndarray:

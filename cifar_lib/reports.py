@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
 
-def confusion(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10, normalize: str | None = None) -> np.ndarray:
+def confusion(
+    y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10, normalize: str | None = None
+) -> np.ndarray:
     """Confusion matrix, rows = true class, columns = predicted; ``normalize="true"`` gives row fractions."""
     return confusion_matrix(y_true, y_pred, labels=list(range(num_classes)), normalize=normalize)
 
@@ -25,38 +27,54 @@ def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequ
 
 def classification_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
     """scikit-learn's classification report (precision, recall, f1, support) as a table."""
-    report = classification_report(y_true, y_pred, labels=list(range(len(class_names))),
-                                   target_names=list(class_names), output_dict=True, zero_division=0)
+    report = classification_report(
+        y_true,
+        y_pred,
+        labels=list(range(len(class_names))),
+        target_names=list(class_names),
+        output_dict=True,
+        zero_division=0,
+    )
     return pd.DataFrame(report).T
 
 
 def classification_text(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]) -> str:
     """scikit-learn's classification report as printable text."""
-    return classification_report(y_true, y_pred, labels=list(range(len(class_names))),
-                                 target_names=list(class_names), digits=3, zero_division=0)
+    return classification_report(
+        y_true, y_pred, labels=list(range(len(class_names))), target_names=list(class_names), digits=3, zero_division=0
+    )
 
 
-def most_confused_pairs(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str], top: int = 10) -> pd.DataFrame:
+def most_confused_pairs(
+    y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str], top: int = 10
+) -> pd.DataFrame:
     """The most frequent mistakes, one direction per row (true -> predicted), with their share of the
     true class. Rows tied with the ``top``-th are kept, so the table may be longer than ``top``."""
     cm = confusion(y_true, y_pred, len(class_names))
     totals = cm.sum(axis=1)
     rows = [
         (class_names[t], class_names[p], int(cm[t, p]), cm[t, p] / totals[t] if totals[t] else 0.0)
-        for t in range(len(class_names)) for p in range(len(class_names)) if t != p and cm[t, p] > 0
+        for t in range(len(class_names))
+        for p in range(len(class_names))
+        if t != p and cm[t, p] > 0
     ]
     table = pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true_class"])
     return _top_with_ties(table.sort_values(["count", "true"], ascending=[False, True], kind="stable"), "count", top)
 
 
-def confused_pairs_both_ways(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str],
-                             top: int = 10) -> pd.DataFrame:
+def confused_pairs_both_ways(
+    y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str], top: int = 10
+) -> pd.DataFrame:
     """The most confused pairs of classes counted in both directions: a_as_b + b_as_a = total.
     Rows tied with the ``top``-th are kept."""
     cm = confusion(y_true, y_pred, len(class_names))
     k = len(class_names)
-    rows = [(class_names[a], class_names[b], int(cm[a, b]), int(cm[b, a]), int(cm[a, b] + cm[b, a]))
-            for a in range(k) for b in range(a + 1, k) if cm[a, b] + cm[b, a] > 0]
+    rows = [
+        (class_names[a], class_names[b], int(cm[a, b]), int(cm[b, a]), int(cm[a, b] + cm[b, a]))
+        for a in range(k)
+        for b in range(a + 1, k)
+        if cm[a, b] + cm[b, a] > 0
+    ]
     table = pd.DataFrame(rows, columns=["class_a", "class_b", "a_as_b", "b_as_a", "total"])
     return _top_with_ties(table.sort_values("total", ascending=False, kind="stable"), "total", top)
 
@@ -74,7 +92,9 @@ def misclassified(y_true: np.ndarray, probabilities: np.ndarray, top: int | None
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != y_true)
     confidence = probabilities[wrong, predicted[wrong]]
-    table = pd.DataFrame({"index": wrong, "true": y_true[wrong], "predicted": predicted[wrong], "confidence": confidence})
+    table = pd.DataFrame(
+        {"index": wrong, "true": y_true[wrong], "predicted": predicted[wrong], "confidence": confidence}
+    )
     table = table.sort_values("confidence", ascending=False, kind="stable").reset_index(drop=True)
     return table if top is None else table.head(top)
 

@@ -104,8 +104,9 @@ for name, n_train, n_test in zip(CLASS_NAMES, train_counts, test_counts):
 # %% tags=[]
 from cifar_lib import plots
 
-plots.plot_class_balance({"train": data.y_train, "test": data.y_test}, CLASS_NAMES,
-                         save_to=lesson.figure("01_class_balance.png"))
+plots.plot_class_balance(
+    {"train": data.y_train, "test": data.y_test}, CLASS_NAMES, save_to=lesson.figure("01_class_balance.png")
+)
 plt.show()
 
 # %% [markdown] tags=[]
@@ -120,8 +121,7 @@ plt.show()
 # %% tags=[]
 # NBVAL_CHECK_OUTPUT
 first = np.bincount(data.y_train[:5000], minlength=len(CLASS_NAMES))
-print("classes among the first 5,000 training images:",
-      {CLASS_NAMES[c]: int(n) for c, n in enumerate(first) if n})
+print("classes among the first 5,000 training images:", {CLASS_NAMES[c]: int(n) for c, n in enumerate(first) if n})
 
 # %% [markdown] tags=[]
 # So whenever we want a sample, we draw it at random with a seed, never `x[:n]`.
@@ -131,8 +131,14 @@ print("classes among the first 5,000 training images:",
 # Numbers are not enough; we look. Each row below is one class, with images drawn at random.
 
 # %% tags=[]
-plots.plot_sample_grid(data.x_train, data.y_train, CLASS_NAMES, per_class=SAMPLES_PER_CLASS, seed=SEED,
-                       save_to=lesson.figure("01_sample_grid.png"))
+plots.plot_sample_grid(
+    data.x_train,
+    data.y_train,
+    CLASS_NAMES,
+    per_class=SAMPLES_PER_CLASS,
+    seed=SEED,
+    save_to=lesson.figure("01_sample_grid.png"),
+)
 plt.show()
 
 # %% [markdown] tags=[]

@@ -66,8 +66,9 @@ fast_draws = [
 ]
 
 # %% tags=[]
-plots.plot_augmentation_preview(originals, {"baseline": baseline_draws, "fast": fast_draws},
-                                save_to=lesson.figure("02_augmentation_preview.png"))
+plots.plot_augmentation_preview(
+    originals, {"baseline": baseline_draws, "fast": fast_draws}, save_to=lesson.figure("02_augmentation_preview.png")
+)
 plt.show()
 
 # %% [markdown] tags=[]
@@ -79,6 +80,7 @@ plt.show()
 # and watch the corners, which the "nearest" fill paints with repeated edge pixels (the README's
 # screenshot of these sliders shows it at 45 degrees). `pad` adds the fast recipe's
 # reflect-padded crop on top. First the figure at the baseline recipe's own strengths:
+
 
 # %% tags=[]
 def redraw(rotation=15, shift=0.1, flip=True, pad=0):
@@ -98,13 +100,13 @@ redraw()
 import ipywidgets as widgets
 
 wide = {"description_width": "initial"}  # show the whole label
-widgets.interact(
+_ = widgets.interact(  # assigned, so that the cell shows the sliders and not what interact returns
     redraw,
     rotation=widgets.IntSlider(value=15, min=0, max=45, step=5, description="rotation (deg)", style=wide),
     shift=widgets.FloatSlider(value=0.1, min=0.0, max=0.3, step=0.05, description="shift", style=wide),
     flip=widgets.Checkbox(value=True, description="random flip", style=wide),
     pad=widgets.IntSlider(value=0, min=0, max=6, step=1, description="crop pad (px)", style=wide),
-);
+)
 
 # %% [markdown] tags=[]
 # Augmentations must not change the kind of data the model sees: same shape, same dtype, same
@@ -117,7 +119,7 @@ print(f"input: {originals.shape} {originals.dtype}, values {originals.min():g} t
 for name, draws in (("baseline", baseline_draws), ("fast", fast_draws)):
     formats = {(d.shape, str(d.dtype)) for d in draws}
     assert len(formats) == 1, formats  # all draws have one shape and one dtype
-    (shape, dtype), = formats
+    ((shape, dtype),) = formats
     inside = all(0 <= d.min() and d.max() <= 255 for d in draws)
     print(f"{name}: {len(draws)} draws, each {shape} {dtype}; all values within 0..255: {inside}")
 
@@ -231,10 +233,14 @@ for recipe in (recipes.QUICK, recipes.FAST):
     for step, (ids, x) in enumerate(batches):
         seen[step // (n_train // recipe.batch_size)].update(zip(ids.tolist(), (x[:, 0, 3, 0] < x[:, 0, 2, 0]).tolist()))
     both = seen[0].keys() & seen[1].keys()
-    print(f"{recipe.name} (batch {recipe.batch_size}): not drawn in epoch 0: {n_train - len(seen[0]):,}, in epoch 1: "
-          f"{n_train - len(seen[1]):,}; drawn in both: {len(both):,}, "
-          f"of them flipped in one epoch only: {sum(seen[0][i] != seen[1][i] for i in both):,}")
-    print(f"  epoch 0 flips exactly the drawn images whose bit is set: {all(seen[0][i] == run_bits[i] for i in seen[0])}")
+    print(
+        f"{recipe.name} (batch {recipe.batch_size}): not drawn in epoch 0: {n_train - len(seen[0]):,}, in epoch 1: "
+        f"{n_train - len(seen[1]):,}; drawn in both: {len(both):,}, "
+        f"of them flipped in one epoch only: {sum(seen[0][i] != seen[1][i] for i in both):,}"
+    )
+    print(
+        f"  epoch 0 flips exactly the drawn images whose bit is set: {all(seen[0][i] == run_bits[i] for i in seen[0])}"
+    )
 
 # %% [markdown] tags=[]
 # In both recipes every image drawn in both epochs is flipped in exactly one of them (the last
@@ -252,8 +258,9 @@ for recipe in (recipes.QUICK, recipes.FAST):
 noise = np.random.default_rng(SEED).uniform(0, 255, (n_train, 4, 4, 1)).astype("float32")
 uninterrupted = stream_batches(recipes.FAST.batch_size, 0, noise)
 resumed = stream_batches(recipes.FAST.batch_size, 1, noise)
-same = all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
-           for a, b in zip(uninterrupted[-len(resumed):], resumed))
+same = all(
+    np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(uninterrupted[-len(resumed) :], resumed)
+)
 print(f"{len(resumed)} batches of epoch 1, the same images with the same flips and crops: {same}")
 
 # %% [markdown] tags=[]
@@ -320,8 +327,10 @@ strong = augment.geometric_augmentation(45, 0.3, flip=True, seed=SEED)
 strong_draws = [strong(originals, training=True).numpy() for _ in range(N_DRAWS)]
 assert all(d.shape == originals.shape and d.dtype == originals.dtype for d in strong_draws)
 assert all(0 <= d.min() and d.max() <= 255 for d in strong_draws)
-print(f"{type(strong).__name__}: {len(strong_draws)} draws, each {strong_draws[0].shape} "
-      f"{strong_draws[0].dtype}, values within 0..255")
+print(
+    f"{type(strong).__name__}: {len(strong_draws)} draws, each {strong_draws[0].shape} "
+    f"{strong_draws[0].dtype}, values within 0..255"
+)
 
 # %% tags=["solution"]
 plots.plot_augmentation_preview(originals, {"strong": strong_draws})

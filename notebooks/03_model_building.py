@@ -78,8 +78,12 @@ import pandas as pd
 def layer_table(model):
     """One row per layer: name, type, output shape (without the batch axis), parameters."""
     return pd.DataFrame(
-        {"name": layer.name, "type": type(layer).__name__,
-         "output shape": str(tuple(layer.output.shape[1:])), "params": layer.count_params()}
+        {
+            "name": layer.name,
+            "type": type(layer).__name__,
+            "output shape": str(tuple(layer.output.shape[1:])),
+            "params": layer.count_params(),
+        }
         for layer in model.layers
     )
 
@@ -124,8 +128,13 @@ print(f"\n{dense / baseline_table['params'].sum():.1%} of the parameters are in 
 # normalization and the Dirac initializer:
 
 # %% tags=[]
-show_source(models.fast.build_fast_model, models.fast._conv_group, models.fast._conv, models.fast._batch_norm,
-            models.fast.DiracInit)
+show_source(
+    models.fast.build_fast_model,
+    models.fast._conv_group,
+    models.fast._conv,
+    models.fast._batch_norm,
+    models.fast.DiracInit,
+)
 
 # %% [markdown] tags=[]
 # ### The whitening initialisation
@@ -139,8 +148,13 @@ show_source(models.fast.build_fast_model, models.fast._conv_group, models.fast._
 # %% tags=[]
 from cifar_lib.training import loop
 
-show_source(loop.whitening_sample, models.fast.Whitening.build, models.fast.Whitening.call,
-            models.fast.Whitening.init_from_images, models.fast.patch_matrix)
+show_source(
+    loop.whitening_sample,
+    models.fast.Whitening.build,
+    models.fast.Whitening.call,
+    models.fast.Whitening.init_from_images,
+    models.fast.patch_matrix,
+)
 
 # %% [markdown] tags=[]
 # Let's check what it does: initialised from 1,000 random images, what does the layer output on
@@ -208,16 +222,22 @@ print("\nquick: the same layers with widths", get_recipe("quick").widths)
 # train, and how many filters of each 3x3 convolution start as identities.
 
 # %% tags=[]
-print("whiten: trainable", [v.name for v in whiten.trainable_weights],
-      " frozen", [v.name for v in whiten.non_trainable_weights])
+print(
+    "whiten: trainable",
+    [v.name for v in whiten.trainable_weights],
+    " frozen",
+    [v.name for v in whiten.non_trainable_weights],
+)
 for conv in fast_model.layers:
     if isinstance(conv, keras.layers.Conv2D):
         kernel = keras.ops.convert_to_numpy(conv.kernel)  # (3, 3, in, out)
         n = min(kernel.shape[2:])
         dirac = np.zeros_like(kernel[..., :n])
         dirac[1, 1, np.arange(n), np.arange(n)] = 1.0
-        print(f"{conv.name}: {kernel.shape[2]:>3} -> {kernel.shape[3]:>3} channels, {n:>3} identity filters "
-              f"(exact: {np.array_equal(kernel[..., :n], dirac)}), {kernel.shape[3] - n:>3} random")
+        print(
+            f"{conv.name}: {kernel.shape[2]:>3} -> {kernel.shape[3]:>3} channels, {n:>3} identity filters "
+            f"(exact: {np.array_equal(kernel[..., :n], dirac)}), {kernel.shape[3] - n:>3} random"
+        )
 
 # %% tags=[]
 # NBVAL_CHECK_OUTPUT
@@ -246,8 +266,10 @@ for name, model in networks.items():
     flops = models.flops_per_image(model)
     print(f"{name:<9} {flops / 1e6:>6,.0f} MFLOP per image forward, {model.count_params() / 1e6:.2f} M parameters")
 training_flops = 3 * models.flops_per_image(fast_model) * 50_000 * 9.9
-print(f"\nfast, 3 x forward x 50,000 images x 9.9 epochs: {training_flops / 1e15:.2f} PFLOP "
-      "(docs/airbench94.md: about 0.36 PFLOP)")
+print(
+    f"\nfast, 3 x forward x 50,000 images x 9.9 epochs: {training_flops / 1e15:.2f} PFLOP "
+    "(docs/airbench94.md: about 0.36 PFLOP)"
+)
 
 # %% [markdown] tags=[]
 # The fast network has about a quarter of the baseline's parameters and a third of its
@@ -296,8 +318,10 @@ for name, model in networks.items():
     scores = model(images, training=False)
     probs = keras.ops.convert_to_numpy(keras.ops.softmax(scores) if models.outputs_logits(model) else scores)
     loss = -np.log(probs[np.arange(len(labels)), labels]).mean()
-    print(f"{name:<9} accuracy {np.mean(probs.argmax(1) == labels):5.1%}, cross-entropy {loss:.2f}, "
-          f"mean top probability {probs.max(1).mean():.3f}, classes predicted: {len(np.unique(probs.argmax(1)))}")
+    print(
+        f"{name:<9} accuracy {np.mean(probs.argmax(1) == labels):5.1%}, cross-entropy {loss:.2f}, "
+        f"mean top probability {probs.max(1).mean():.3f}, classes predicted: {len(np.unique(probs.argmax(1)))}"
+    )
 print(f"uniform:  accuracy 10.0%, cross-entropy ln 10 = {np.log(10):.2f}, top probability 0.100")
 
 # %% [markdown] tags=[]
@@ -390,13 +414,18 @@ print("most expensive:", max(conv_flops, key=conv_flops.get))
 # **Exercise 2.** The two new widths next to the three networks above:
 
 # %% tags=["solution"]
-width_models = {"fast 16/32/32": models.build_model("fast", widths=(16, 32, 32)), **networks,
-                "fast 96/384/384": models.build_model("fast", widths=(96, 384, 384))}
+width_models = {
+    "fast 16/32/32": models.build_model("fast", widths=(16, 32, 32)),
+    **networks,
+    "fast 96/384/384": models.build_model("fast", widths=(96, 384, 384)),
+}
 width_flops = {label: models.flops_per_image(net) for label, net in width_models.items()}
 for label, net in width_models.items():
     print(f"{label:<16} {net.count_params():>10,} parameters {width_flops[label] / 1e6:7.1f} MFLOP")
-print(f"\n1.5 x the fast widths: {width_flops['fast 96/384/384'] / width_flops['fast']:.2f} x the FLOPs "
-      f"(1.5 squared = {1.5 ** 2:.2f})")
+print(
+    f"\n1.5 x the fast widths: {width_flops['fast 96/384/384'] / width_flops['fast']:.2f} x the FLOPs "
+    f"(1.5 squared = {1.5**2:.2f})"
+)
 
 # %% [markdown] tags=[]
 # Scaling all the fast widths by 1.5 costs 2.16 times the FLOPs, a little less than 1.5

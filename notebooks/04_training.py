@@ -56,8 +56,9 @@ lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 from cifar_lib import training
 
 # the recipe settings are checked here, before any data is loaded (in ci this also deletes the previous main run's files)
-overrides = lesson.training_overrides(RECIPE, epochs=EPOCHS, subset=SUBSET, batch_size=BATCH_SIZE, seed=SEED,
-                                      val_fraction=VAL_FRACTION)
+overrides = lesson.training_overrides(
+    RECIPE, epochs=EPOCHS, subset=SUBSET, batch_size=BATCH_SIZE, seed=SEED, val_fraction=VAL_FRACTION
+)
 for value in CANDIDATES or ():
     training.resolve_recipe(RECIPE, **{**overrides, TUNE: value})
 budget = lesson.time_budget(TIME_BUDGET, RECIPE, overrides)  # None in ci: a smoke run has a fixed size
@@ -267,8 +268,10 @@ print(f"chosen: {TUNE} = {chosen}" if scores else "no choice made: the recipe's 
 from cifar_lib.training import budget as budgets
 
 for row in budgets.load_frontier():
-    print(f"{'/'.join(map(str, row['widths'])):>10} channels, batch {row['batch_size']:>4}, {row['epochs']:>2} epochs "
-          f"({row['train_images'] / 1e6:.2f} M images): {row['accuracy']:.2%} test accuracy, mean of {len(row['seeds'])} run(s)")
+    print(
+        f"{'/'.join(map(str, row['widths'])):>10} channels, batch {row['batch_size']:>4}, {row['epochs']:>2} epochs "
+        f"({row['train_images'] / 1e6:.2f} M images): {row['accuracy']:.2%} test accuracy, mean of {len(row['seeds'])} run(s)"
+    )
 
 # %% [markdown] tags=[]
 # `budget_choice` turns it into seconds for this machine: it times a few real training steps
@@ -317,9 +320,11 @@ else:
     steps_per_epoch = loop.steps_in_epoch(n_train, recipe)
     step_seconds = loop.seconds_per_step(recipe, data.x_train, data.y_train)
     expected = step_seconds * steps_per_epoch * recipe.epochs
-    print(f"{step_seconds:.2f} s per step of {recipe.batch_size} images ({recipe.batch_size / step_seconds:.0f} "
-          f"images/s) x {steps_per_epoch} steps per epoch x {recipe.epochs} epochs: about {expected / 60:.1f} "
-          f"minutes ({expected:.0f} s) of training here, plus the evaluation after each epoch")
+    print(
+        f"{step_seconds:.2f} s per step of {recipe.batch_size} images ({recipe.batch_size / step_seconds:.0f} "
+        f"images/s) x {steps_per_epoch} steps per epoch x {recipe.epochs} epochs: about {expected / 60:.1f} "
+        f"minutes ({expected:.0f} s) of training here, plus the evaluation after each epoch"
+    )
 
 # %% [markdown] tags=[]
 # ### Train
@@ -350,20 +355,29 @@ result = training.train(RECIPE, data, str(lesson.run_dir), verbose=VERBOSE, budg
 
 # %% tags=[]
 # NBVAL_CHECK_OUTPUT
-print("run folder:", ", ".join(sorted(p.name for p in lesson.run_dir.iterdir() if p.suffix in (".keras", ".csv", ".json"))))
+print(
+    "run folder:",
+    ", ".join(sorted(p.name for p in lesson.run_dir.iterdir() if p.suffix in (".keras", ".csv", ".json"))),
+)
 print("history columns:", ", ".join(result.history.columns))
 
 # %% tags=[]
 info = result.run_info
-print(f"{info['epochs']} epochs on {info['n_train']:,} training images, watching {info['val_source']} "
-      f"({info['n_val']:,} images)")
+print(
+    f"{info['epochs']} epochs on {info['n_train']:,} training images, watching {info['val_source']} "
+    f"({info['n_val']:,} images)"
+)
 column = training.monitored_columns(info["val_source"])[1]  # val_accuracy with a validation split; else test_accuracy
-print(f"final {info['val_source']} accuracy {info['final'][column]:.2%}, "
-      f"{info['train_seconds']:.0f} s of training (estimated above: {expected:.0f} s) on "
-      f"{info['device']['cpu'] if not info['device']['gpus'] else info['device']['device']}")
+print(
+    f"final {info['val_source']} accuracy {info['final'][column]:.2%}, "
+    f"{info['train_seconds']:.0f} s of training (estimated above: {expected:.0f} s) on "
+    f"{info['device']['cpu'] if not info['device']['gpus'] else info['device']['device']}"
+)
 if budget:
-    print(f"{info['budget_seconds_used']:.0f} s of the {info['budget']['budget_seconds']:.0f} s budget used, "
-          f"measuring included; the frontier expected {info['budget']['expected_accuracy']:.1%} on the test set")
+    print(
+        f"{info['budget_seconds_used']:.0f} s of the {info['budget']['budget_seconds']:.0f} s budget used, "
+        f"measuring included; the frontier expected {info['budget']['expected_accuracy']:.1%} on the test set"
+    )
 result.history.round(4)
 
 # %% [markdown] tags=[]
@@ -424,9 +438,11 @@ for name in ("quick", "fast"):
 for name, r in published.items():
     final = r["final_test_accuracy"]
     per_epoch = " ".join(f"{a:.1%}" for a in r["test_accuracy_per_epoch"])
-    print(f"{name:<6} {r['epochs']:>2} epochs, {r['train_seconds_total'] / 60:5.1f} min of training: "
-          f"{final['none']:.2%} plain, {final['mirror_translate']:.2%} with 6-view TTA ({r['n_test']:,} test images)\n"
-          f"       test accuracy after each epoch: {per_epoch}")
+    print(
+        f"{name:<6} {r['epochs']:>2} epochs, {r['train_seconds_total'] / 60:5.1f} min of training: "
+        f"{final['none']:.2%} plain, {final['mirror_translate']:.2%} with 6-view TTA ({r['n_test']:,} test images)\n"
+        f"       test accuracy after each epoch: {per_epoch}"
+    )
 
 # %% [markdown] tags=[]
 # airbench94 reports 94.01% (mean of 1,000 runs, with TTA) on the official data; the published
@@ -488,18 +504,38 @@ by_devices = {}
 for choice_devices in ("one", "cpu:2"):
     folder = lesson.run_dir / f"devices-{choice_devices.replace(':', '')}"
     training.clear_run(folder)
-    command = [sys.executable, "-m", "cifar_lib", "train", "--devices", choice_devices, "--out", str(folder),
-               "--verbose", "0", "--subset", str(cli_run["subset"]), "--epochs", str(cli_run["epochs"]),
-               "--batch-size", str(cli_run["batch_size"]), "--val-fraction", str(cli_run["val_fraction"]),
-               "--seed", str(SEED)] + (["--data", str(DATA)] if DATA else [])
+    command = [
+        sys.executable,
+        "-m",
+        "cifar_lib",
+        "train",
+        "--devices",
+        choice_devices,
+        "--out",
+        str(folder),
+        "--verbose",
+        "0",
+        "--subset",
+        str(cli_run["subset"]),
+        "--epochs",
+        str(cli_run["epochs"]),
+        "--batch-size",
+        str(cli_run["batch_size"]),
+        "--val-fraction",
+        str(cli_run["val_fraction"]),
+        "--seed",
+        str(SEED),
+    ] + (["--data", str(DATA)] if DATA else [])
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{' '.join(command[1:])} failed:\n{done.stderr[-2000:]}")
     by_devices[choice_devices] = (json.loads((folder / "run.json").read_text()), pd.read_csv(folder / "history.csv"))
 for choice_devices, (info_d, history_d) in by_devices.items():
-    print(f"{choice_devices:>5}: {info_d['distribution']['strategy']}, {info_d['distribution']['replicas']} replica(s): "
-          f"training loss per epoch {' '.join(f'{v:.5f}' for v in history_d['loss'])}, final validation accuracy "
-          f"{info_d['final']['val_accuracy']:.2%}, {info_d['train_seconds']:.0f} s of training")
+    print(
+        f"{choice_devices:>5}: {info_d['distribution']['strategy']}, {info_d['distribution']['replicas']} replica(s): "
+        f"training loss per epoch {' '.join(f'{v:.5f}' for v in history_d['loss'])}, final validation accuracy "
+        f"{info_d['final']['val_accuracy']:.2%}, {info_d['train_seconds']:.0f} s of training"
+    )
 gap = (by_devices["one"][1]["loss"] - by_devices["cpu:2"][1]["loss"]).abs().max()
 print(f"largest difference in the per-epoch training loss: {gap:.1e}")
 
@@ -600,8 +636,10 @@ first_loss = {}
 for name, knots in (("warm-up", training.get_recipe(RECIPE).lr_knots), ("no warm-up", ((0.0, 1.0), (1.0, 0.07)))):
     r = short_run(lr_knots=knots)
     first_loss[name] = r.history["loss"].iloc[0]
-    print(f"{name:<10} training loss after epoch 1: {first_loss[name]:.3f}; "
-          f"final validation accuracy {r.run_info['final']['val_accuracy']:.2%}")
+    print(
+        f"{name:<10} training loss after epoch 1: {first_loss[name]:.3f}; "
+        f"final validation accuracy {r.run_info['final']['val_accuracy']:.2%}"
+    )
 
 # %% [markdown] tags=[]
 # The first line is the schedule as the recipe has it, the second starts at the peak rate.

@@ -127,8 +127,10 @@ print(f"one accuracy on {n_test:,} images: standard error {np.sqrt(p_plain * (1 
 right_plain = results["none"]["predicted"] == y_test
 right_tta = results["mirror_translate"]["predicted"] == y_test
 fixed, broke = int(np.sum(~right_plain & right_tta)), int(np.sum(right_plain & ~right_tta))
-print(f"6-view TTA against none: fixed {fixed} images, broke {broke}; the difference, {fixed - broke}, is "
-      f"{(fixed - broke) / max(np.sqrt(fixed + broke), 1):.1f} times the square root of their sum")
+print(
+    f"6-view TTA against none: fixed {fixed} images, broke {broke}; the difference, {fixed - broke}, is "
+    f"{(fixed - broke) / max(np.sqrt(fixed + broke), 1):.1f} times the square root of their sum"
+)
 
 # %% [markdown] tags=[]
 # From here on we analyse the predictions with full TTA (`mirror_translate`), airbench's
@@ -211,8 +213,10 @@ reports.confused_pairs_both_ways(y_test, predicted, CLASS_NAMES, top=10)
 is_vehicle = np.isin(CLASS_NAMES, ["airplane", "automobile", "ship", "truck"])
 wrong = predicted != y_test
 crossing = wrong & (is_vehicle[y_test] != is_vehicle[predicted])
-print(f"{wrong.sum()} errors, {crossing.sum()} of them ({crossing.sum() / max(1, wrong.sum()):.0%}) across the divide: "
-      f"{np.sum(crossing & ~is_vehicle[y_test])} animals called vehicles, {np.sum(crossing & is_vehicle[y_test])} the other way")
+print(
+    f"{wrong.sum()} errors, {crossing.sum()} of them ({crossing.sum() / max(1, wrong.sum()):.0%}) across the divide: "
+    f"{np.sum(crossing & ~is_vehicle[y_test])} animals called vehicles, {np.sum(crossing & is_vehicle[y_test])} the other way"
+)
 
 # %% [markdown] tags=[]
 # ## A gallery of mistakes
@@ -226,7 +230,11 @@ print(f"{wrong.sum()} errors, {crossing.sum()} of them ({crossing.sum() / max(1,
 # %% tags=[]
 mistakes = reports.misclassified(y_test, probabilities, top=N_MISCLASSIFIED)
 plots.plot_misclassified(
-    x_test[mistakes["index"]], mistakes["true"], mistakes["predicted"], mistakes["confidence"], CLASS_NAMES,
+    x_test[mistakes["index"]],
+    mistakes["true"],
+    mistakes["predicted"],
+    mistakes["confidence"],
+    CLASS_NAMES,
     save_to=lesson.figure("05_misclassified.png"),
 )
 plt.show()
@@ -248,9 +256,11 @@ def show_cell(cell, page=0):
     """One page of the test images in a confusion-matrix cell (true class, predicted class)."""
     true_class, predicted_class = cell
     members = reports.cell_members(y_test, probabilities, true_class, predicted_class)
-    shown = members[page * PER_PAGE:(page + 1) * PER_PAGE]
-    title = (f"{CLASS_NAMES[true_class]} predicted as {CLASS_NAMES[predicted_class]}: {len(members)} images, "
-             f"page {page + 1} of {max(1, -(-len(members) // PER_PAGE))}")
+    shown = members[page * PER_PAGE : (page + 1) * PER_PAGE]
+    title = (
+        f"{CLASS_NAMES[true_class]} predicted as {CLASS_NAMES[predicted_class]}: {len(members)} images, "
+        f"page {page + 1} of {max(1, -(-len(members) // PER_PAGE))}"
+    )
     plots.plot_image_grid(x_test[shown], [f"{probabilities[i, predicted_class]:.0%}" for i in shown], suptitle=title)
     plt.show()
 
@@ -275,8 +285,12 @@ def on_new_cell(change=None):  # a new cell starts at its first page, and has it
 
 cell_picker.observe(on_new_cell, names="value")
 on_new_cell()
-widgets.VBox([widgets.HBox([cell_picker, page_picker]),
-              widgets.interactive_output(show_cell, {"cell": cell_picker, "page": page_picker})])
+widgets.VBox(
+    [
+        widgets.HBox([cell_picker, page_picker]),
+        widgets.interactive_output(show_cell, {"cell": cell_picker, "page": page_picker}),
+    ]
+)
 
 # %% [markdown] tags=[]
 # ## Summary
@@ -349,8 +363,10 @@ widgets.VBox([widgets.HBox([cell_picker, page_picker]),
 
 # %% tags=["solution"]
 (first_true, first_predicted) = cells[0][1]
-print(f"{CLASS_NAMES[first_true]} -> {CLASS_NAMES[first_predicted]}: {cm[first_true, first_predicted]}   "
-      f"{CLASS_NAMES[first_predicted]} -> {CLASS_NAMES[first_true]}: {cm[first_predicted, first_true]}")
+print(
+    f"{CLASS_NAMES[first_true]} -> {CLASS_NAMES[first_predicted]}: {cm[first_true, first_predicted]}   "
+    f"{CLASS_NAMES[first_predicted]} -> {CLASS_NAMES[first_true]}: {cm[first_predicted, first_true]}"
+)
 
 # %% tags=["solution"]
 pairs_both = reports.confused_pairs_both_ways(y_test, predicted, CLASS_NAMES, top=5)
@@ -370,7 +386,9 @@ top_probability = probabilities.max(axis=1)
 is_right = predicted == y_test
 verdict = "over" if top_probability.mean() > is_right.mean() else "under"
 print(f"mean confidence {top_probability.mean():.2%}, accuracy {is_right.mean():.2%}: {verdict}confident on average")
-print(f"mean confidence when right {top_probability[is_right].mean():.2%}, when wrong {top_probability[~is_right].mean():.2%}")
+print(
+    f"mean confidence when right {top_probability[is_right].mean():.2%}, when wrong {top_probability[~is_right].mean():.2%}"
+)
 
 # %% [markdown] tags=[]
 # The first line answers the question for the TTA predictions on average over the test set
@@ -400,8 +418,10 @@ def accuracy_of_views(views):
 
 
 shifted_views = [evaluation.translate(x_views, d, d) for d in (-1, 1)]
-view_sets = {"mirrored image alone": [evaluation.mirror(x_views)],
-             "shifted pairs alone": shifted_views + [evaluation.mirror(v) for v in shifted_views]}
+view_sets = {
+    "mirrored image alone": [evaluation.mirror(x_views)],
+    "shifted pairs alone": shifted_views + [evaluation.mirror(v) for v in shifted_views],
+}
 for name, views in view_sets.items():
     print(f"{name:<22} {len(views)} view(s): {accuracy_of_views(views):.2%}")
 for tta, r in results.items():

@@ -75,17 +75,29 @@ import pandas as pd
 
 records_file = lesson.root / "benchmarks" / "records" / "seed_spread.jsonl"
 records = [json.loads(line) for line in records_file.open()] if records_file.exists() else []
-seeds = pd.DataFrame([{"seed": r["seed"], "plain": r["final_test_accuracy"]["none"],
-                       "6-view TTA": r["final_test_accuracy"]["mirror_translate"], "cpu": r["cpu"]}
-                      for r in records if r["recipe"] == "quick"], columns=["seed", "plain", "6-view TTA", "cpu"])
+seeds = pd.DataFrame(
+    [
+        {
+            "seed": r["seed"],
+            "plain": r["final_test_accuracy"]["none"],
+            "6-view TTA": r["final_test_accuracy"]["mirror_translate"],
+            "cpu": r["cpu"],
+        }
+        for r in records
+        if r["recipe"] == "quick"
+    ],
+    columns=["seed", "plain", "6-view TTA", "cpu"],
+)
 print(seeds.to_string(index=False, formatters={"plain": "{:.2%}".format, "6-view TTA": "{:.2%}".format}))
 
 # %% tags=[]
 if len(seeds) < 2:
     print("fewer than two seed runs recorded: run python benchmarks/seed_spread.py")
 for column in ("plain", "6-view TTA") if len(seeds) > 1 else ():
-    print(f"{column:<10} mean {seeds[column].mean():.2%}, standard deviation {seeds[column].std():.2%} "
-          f"over {len(seeds)} seeds")
+    print(
+        f"{column:<10} mean {seeds[column].mean():.2%}, standard deviation {seeds[column].std():.2%} "
+        f"over {len(seeds)} seeds"
+    )
 published = json.loads((lesson.root / "models" / "cifar10_quick.time_to_accuracy.json").read_text())
 print(f"published quick model (one run): {published['final_test_accuracy']['none']:.2%} plain")
 
@@ -131,8 +143,10 @@ for n_right in (9, 6):
 print("label smoothing of this model's run:", run["recipe"]["label_smoothing"] if run else "not recorded")
 for tta, p in probs.items():
     mean_confidence = p.max(axis=1).mean()
-    print(f"{tta:<17} ECE {calibration.expected_calibration_error(p, y_test, BINS):.2%}; mean confidence "
-          f"{mean_confidence:.2%} against accuracy {correct[tta] / len(y_test):.2%}")
+    print(
+        f"{tta:<17} ECE {calibration.expected_calibration_error(p, y_test, BINS):.2%}; mean confidence "
+        f"{mean_confidence:.2%} against accuracy {correct[tta] / len(y_test):.2%}"
+    )
 
 # %% [markdown] tags=[]
 # A mean confidence below the accuracy means the model is under-confident on average, above it
@@ -152,10 +166,14 @@ for tta, p in probs.items():
 from cifar_lib.data import stratified_subset, train_val_split
 
 if run and run.get("val_source") == "validation":
-    _, _, x_fit, y_fit = train_val_split(data.x_train, data.y_train, run["recipe"]["val_fraction"], run["recipe"]["seed"])
+    _, _, x_fit, y_fit = train_val_split(
+        data.x_train, data.y_train, run["recipe"]["val_fraction"], run["recipe"]["seed"]
+    )
     x_report, y_report, fit_on = x_test, y_test, "the run's validation split"
 else:
-    fit_half = np.isin(np.arange(len(y_test)), stratified_subset(np.arange(len(y_test)), y_test, len(y_test) // 2, SEED)[0])
+    fit_half = np.isin(
+        np.arange(len(y_test)), stratified_subset(np.arange(len(y_test)), y_test, len(y_test) // 2, SEED)[0]
+    )
     x_fit, y_fit, x_report, y_report = x_test[fit_half], y_test[fit_half], x_test[~fit_half], y_test[~fit_half]
     fit_on = "one half of the test set"
 print(f"fit on {fit_on} ({len(y_fit):,} images), report on {len(y_report):,} test images")
@@ -167,13 +185,18 @@ for tta in probs:
     before = evaluation.predict(model, x_report, tta=tta) if len(y_report) != len(y_test) else probs[tta]
     after = calibration.with_temperature(before, temperature)
     calibrated[tta] = (before, after)
-    print(f"{tta:<17} T = {temperature:.3f}: ECE {calibration.expected_calibration_error(before, y_report, BINS):.2%} -> "
-          f"{calibration.expected_calibration_error(after, y_report, BINS):.2%}; accuracy "
-          f"{(before.argmax(1) == y_report).mean():.2%} -> {(after.argmax(1) == y_report).mean():.2%}")
+    print(
+        f"{tta:<17} T = {temperature:.3f}: ECE {calibration.expected_calibration_error(before, y_report, BINS):.2%} -> "
+        f"{calibration.expected_calibration_error(after, y_report, BINS):.2%}; accuracy "
+        f"{(before.argmax(1) == y_report).mean():.2%} -> {(after.argmax(1) == y_report).mean():.2%}"
+    )
 
 # %% tags=[]
-tables = {f"{tta}{label}": calibration.reliability_table(p, y_report, BINS)
-          for tta, pair in calibrated.items() for label, p in zip(("", ", temperature-scaled"), pair)}
+tables = {
+    f"{tta}{label}": calibration.reliability_table(p, y_report, BINS)
+    for tta, pair in calibrated.items()
+    for label, p in zip(("", ", temperature-scaled"), pair)
+}
 plots.plot_reliability(tables, bins=BINS, save_to=lesson.figure("06_reliability.png"))
 plt.show()
 
@@ -188,8 +211,12 @@ plt.show()
 
 # %% tags=[]
 coverage = {tta: calibration.accuracy_by_coverage(p, y_test) for tta, p in probs.items()}
-print(coverage["mirror_translate"].to_string(index=False, formatters={
-    "coverage": "{:.0%}".format, "accuracy": "{:.2%}".format, "min_confidence": "{:.3f}".format}))
+print(
+    coverage["mirror_translate"].to_string(
+        index=False,
+        formatters={"coverage": "{:.0%}".format, "accuracy": "{:.2%}".format, "min_confidence": "{:.3f}".format},
+    )
+)
 
 # %% tags=[]
 plots.plot_accuracy_by_coverage(coverage, save_to=lesson.figure("06_coverage.png"))
@@ -217,8 +244,10 @@ show_source(corruptions.gaussian_noise, corruptions.contrast, corruptions.jpeg)
 
 # %% tags=[]
 # NBVAL_CHECK_OUTPUT
-print(f"{len(corruptions.CORRUPTIONS)} corruptions: {', '.join(corruptions.CORRUPTIONS)}; "
-      f"severities {corruptions.SEVERITIES}")
+print(
+    f"{len(corruptions.CORRUPTIONS)} corruptions: {', '.join(corruptions.CORRUPTIONS)}; "
+    f"severities {corruptions.SEVERITIES}"
+)
 
 # %% tags=[]
 picks = stratified_subset(np.arange(len(y_test)), y_test, min(lesson.profile.corruption_images, len(y_test)), SEED)[0]
@@ -226,10 +255,15 @@ x_sample, y_sample = x_test[picks], y_test[picks]
 print(f"{len(y_sample):,} test images ({np.bincount(y_sample).min()} to {np.bincount(y_sample).max()} per class)")
 
 # %% tags=[]
-corrupted = {name: [corruptions.corrupt(x_sample, name, s, seed=SEED) for s in corruptions.SEVERITIES]
-             for name in corruptions.CORRUPTIONS}
-plots.plot_corruption_grid(x_sample[0], {name: [v[0] for v in versions] for name, versions in corrupted.items()},
-                           save_to=lesson.figure("06_corruption_examples.png"))
+corrupted = {
+    name: [corruptions.corrupt(x_sample, name, s, seed=SEED) for s in corruptions.SEVERITIES]
+    for name in corruptions.CORRUPTIONS
+}
+plots.plot_corruption_grid(
+    x_sample[0],
+    {name: [v[0] for v in versions] for name, versions in corrupted.items()},
+    save_to=lesson.figure("06_corruption_examples.png"),
+)
 plt.show()
 
 # %% tags=[]
@@ -242,7 +276,9 @@ for name, versions in corrupted.items():
 robustness = pd.DataFrame(rows)
 clean = {tta: evaluation.evaluate(model, x_sample, y_sample, tta=tta)["accuracy"] for tta in probs}
 print("clean accuracy on these images:", {tta: f"{a:.2%}" for tta, a in clean.items()})
-robustness.pivot_table(index=["corruption", "tta"], columns="severity", values="accuracy", sort=False).map("{:.1%}".format)
+robustness.pivot_table(index=["corruption", "tta"], columns="severity", values="accuracy", sort=False).map(
+    "{:.1%}".format
+)
 
 # %% tags=[]
 plots.plot_corruption_accuracy(robustness, clean, save_to=lesson.figure("06_corruption_accuracy.png"))
@@ -259,8 +295,10 @@ plt.show()
 
 # %% tags=[]
 p_clean = clean["none"]
-print(f"one standard error of an accuracy near {p_clean:.0%} on {len(y_sample):,} images: "
-      f"{np.sqrt(p_clean * (1 - p_clean) / len(y_sample)):.1%}")
+print(
+    f"one standard error of an accuracy near {p_clean:.0%} on {len(y_sample):,} images: "
+    f"{np.sqrt(p_clean * (1 - p_clean) / len(y_sample)):.1%}"
+)
 
 # %% [markdown] tags=[]
 # **A closer look at noise.** The whitening layer of notebook 3 divides each of its 2x2-patch
@@ -307,16 +345,25 @@ for label, images in (("clean", x_sample), ("noise, severity 1", noisy)):
 # %% tags=[]
 from cleanlab.filter import find_label_issues
 
-issues = find_label_issues(labels=y_test, pred_probs=probs["mirror_translate"], return_indices_ranked_by="self_confidence")
+issues = find_label_issues(
+    labels=y_test, pred_probs=probs["mirror_translate"], return_indices_ranked_by="self_confidence"
+)
 print(f"{len(issues)} candidates among {len(y_test):,} test images ({len(issues) / len(y_test):.1%})")
 
 # %% tags=[]
 shown = issues[:24]
 predicted = probs["mirror_translate"].argmax(axis=1)
-titles = [f"given {CLASS_NAMES[y_test[i]]}\nmodel {CLASS_NAMES[predicted[i]]} {probs['mirror_translate'][i].max():.0%}"
-          for i in shown]
-plots.plot_image_grid(x_test[shown], titles, ncols=8, save_to=lesson.figure("06_label_issues.png"),
-                      suptitle="Label-issue candidates, least plausible given label first")
+titles = [
+    f"given {CLASS_NAMES[y_test[i]]}\nmodel {CLASS_NAMES[predicted[i]]} {probs['mirror_translate'][i].max():.0%}"
+    for i in shown
+]
+plots.plot_image_grid(
+    x_test[shown],
+    titles,
+    ncols=8,
+    save_to=lesson.figure("06_label_issues.png"),
+    suptitle="Label-issue candidates, least plausible given label first",
+)
 plt.show()
 
 # %% [markdown] tags=[]
@@ -329,8 +376,10 @@ plt.show()
 keep = np.ones(len(y_test), dtype=bool)
 keep[issues] = False
 for tta, p in probs.items():
-    print(f"{tta:<17} all {correct[tta] / len(y_test):.2%}; without the {len(issues)} candidates "
-          f"{(p.argmax(1) == y_test)[keep].mean():.2%} ({keep.sum():,} images)")
+    print(
+        f"{tta:<17} all {correct[tta] / len(y_test):.2%}; without the {len(issues)} candidates "
+        f"{(p.argmax(1) == y_test)[keep].mean():.2%} ({keep.sum():,} images)"
+    )
 right_among = int((predicted[issues] == y_test[issues]).sum())
 print(f"the model agrees with the given label on {right_among} of the {len(issues)} candidates")
 
@@ -394,6 +443,7 @@ for bins in (5, 15, 50):
 # compare ECEs only when they use the same bins on the same images.
 #
 # **Exercise 2.**
+
 
 # %% tags=["solution"]
 def salt_and_pepper(images: np.ndarray, rate: float, seed: int = SEED) -> np.ndarray:

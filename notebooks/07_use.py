@@ -49,8 +49,13 @@ from PIL import Image
 
 photo_dir = lesson.run_dir / "photos"
 photo_dir.mkdir(parents=True, exist_ok=True)
-samples = {"chelsea the cat": skimage.data.chelsea(), "horse silhouette": skimage.data.horse(),
-           "astronaut": skimage.data.astronaut(), "rocket": skimage.data.rocket(), "coffee": skimage.data.coffee()}
+samples = {
+    "chelsea the cat": skimage.data.chelsea(),
+    "horse silhouette": skimage.data.horse(),
+    "astronaut": skimage.data.astronaut(),
+    "rocket": skimage.data.rocket(),
+    "coffee": skimage.data.coffee(),
+}
 for name, array in samples.items():
     image = Image.fromarray(array if array.dtype == np.uint8 else (array * 255).astype(np.uint8))
     image.save(photo_dir / f"{name.replace(' ', '_')}.png")
@@ -88,8 +93,9 @@ shown = [r for r in results if "top" in r]  # the files that were images (folder
 originals = [np.asarray(ImageOps.exif_transpose(Image.open(r["path"])).convert("RGB")) for r in shown]
 inputs = np.stack([predict.to_model_input(Image.open(r["path"])) for r in shown])
 top3 = [[(t["class"], t["probability"]) for t in r["top"]] for r in shown]
-plots.plot_predictions(originals, inputs, top3, [Path(r["path"]).stem for r in shown],
-                       save_to=lesson.figure("07_own_photos.png"))
+plots.plot_predictions(
+    originals, inputs, top3, [Path(r["path"]).stem for r in shown], save_to=lesson.figure("07_own_photos.png")
+)
 plt.show()
 
 # %% [markdown] tags=[]
@@ -122,9 +128,13 @@ test_probs = evaluation.predict(model, data.x_test)
 predicted = test_probs.argmax(axis=1)
 rng = np.random.default_rng(SEED)
 right = rng.choice(np.flatnonzero(predicted == data.y_test), 8, replace=False)
-plots.plot_grad_cam(data.x_test[right], explain.grad_cam(model, data.x_test[right]),
-                    [CLASS_NAMES[predicted[i]] for i in right], save_to=lesson.figure("07_grad_cam_right.png"),
-                    suptitle="Grad-CAM of the predicted class, correct predictions")
+plots.plot_grad_cam(
+    data.x_test[right],
+    explain.grad_cam(model, data.x_test[right]),
+    [CLASS_NAMES[predicted[i]] for i in right],
+    save_to=lesson.figure("07_grad_cam_right.png"),
+    suptitle="Grad-CAM of the predicted class, correct predictions",
+)
 plt.show()
 
 # %% [markdown] tags=[]
@@ -136,10 +146,13 @@ plt.show()
 from cifar_lib.reports import misclassified
 
 worst = misclassified(data.y_test, test_probs, top=8)["index"].to_numpy()
-plots.plot_grad_cam(data.x_test[worst], explain.grad_cam(model, data.x_test[worst]),
-                    [f"{CLASS_NAMES[data.y_test[i]]} called\n{CLASS_NAMES[predicted[i]]} {test_probs[i].max():.0%}"
-                     for i in worst], save_to=lesson.figure("07_grad_cam_mistakes.png"),
-                    suptitle="Grad-CAM of the wrongly predicted class, most confident mistakes")
+plots.plot_grad_cam(
+    data.x_test[worst],
+    explain.grad_cam(model, data.x_test[worst]),
+    [f"{CLASS_NAMES[data.y_test[i]]} called\n{CLASS_NAMES[predicted[i]]} {test_probs[i].max():.0%}" for i in worst],
+    save_to=lesson.figure("07_grad_cam_mistakes.png"),
+    suptitle="Grad-CAM of the wrongly predicted class, most confident mistakes",
+)
 plt.show()
 
 # %% [markdown] tags=[]
@@ -187,8 +200,11 @@ show_source(export._write, export._erfc_as_one_minus_erf)
 
 # %% tags=[]
 export_dir = lesson.run_dir / "exported"
-targets = {"saved_model": export_dir / "saved_model", "litert": export_dir / "model.tflite",
-           "onnx": export_dir / "model.onnx"}
+targets = {
+    "saved_model": export_dir / "saved_model",
+    "litert": export_dir / "model.tflite",
+    "onnx": export_dir / "model.onnx",
+}
 exported = {}
 for fmt, target in targets.items():
     try:
@@ -228,12 +244,15 @@ check = rng.choice(len(data.x_test), min(1000, len(data.x_test)), replace=False)
 reference = test_probs[check]
 for fmt, path in exported.items():
     run_exported = export.load_exported(path)
-    logits = np.concatenate([run_exported(data.x_test[check[i:i + 100]].astype("float32"))
-                             for i in range(0, len(check), 100)])
+    logits = np.concatenate(
+        [run_exported(data.x_test[check[i : i + 100]].astype("float32")) for i in range(0, len(check), 100)]
+    )
     probs = softmax(logits, axis=1)
     agree = (probs.argmax(axis=1) == reference.argmax(axis=1)).mean()
-    print(f"{fmt:<12} same class on {agree:.2%} of {len(check):,} test images; "
-          f"largest probability difference {np.abs(probs - reference).max():.1e}")
+    print(
+        f"{fmt:<12} same class on {agree:.2%} of {len(check):,} test images; "
+        f"largest probability difference {np.abs(probs - reference).max():.1e}"
+    )
 
 # %% [markdown] tags=[]
 # `benchmarks/export_formats.py` measures each format's size on disk and how long one image
@@ -292,7 +311,10 @@ for fmt, path in exported.items():
 
 # %% tags=["solution"]
 cat_path = photo_dir / "chelsea_the_cat.png"
-for label, image in (("as is", Image.open(cat_path)), ("flipped", Image.open(cat_path).transpose(Image.Transpose.FLIP_LEFT_RIGHT))):
+for label, image in (
+    ("as is", Image.open(cat_path)),
+    ("flipped", Image.open(cat_path).transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
+):
     p = evaluation.predict(model, predict.to_model_input(image)[None])[0]
     top3 = np.argsort(-p)[:3]
     print(f"{label:<8}", ", ".join(f"{CLASS_NAMES[c]} {p[c]:.1%}" for c in top3))
@@ -308,8 +330,12 @@ for label, image in (("as is", Image.open(cat_path)), ("flipped", Image.open(cat
 # **Exercise 2.**
 
 # %% tags=["solution"]
-plots.plot_grad_cam(data.x_test[right], explain.grad_cam(model, data.x_test[right], layer="group3_gelu2"),
-                    [CLASS_NAMES[predicted[i]] for i in right], suptitle="Grad-CAM at group3_gelu2 (3x3)")
+plots.plot_grad_cam(
+    data.x_test[right],
+    explain.grad_cam(model, data.x_test[right], layer="group3_gelu2"),
+    [CLASS_NAMES[predicted[i]] for i in right],
+    suptitle="Grad-CAM at group3_gelu2 (3x3)",
+)
 plt.show()
 
 # %% [markdown] tags=[]
@@ -319,8 +345,10 @@ plt.show()
 # **Exercise 3.**
 
 # %% tags=["solution"]
-for label, image in (("centre crop", predict.to_model_input(Image.open(cat_path))),
-                     ("squashed", np.asarray(Image.open(cat_path).convert("RGB").resize((32, 32), Image.BOX)))):
+for label, image in (
+    ("centre crop", predict.to_model_input(Image.open(cat_path))),
+    ("squashed", np.asarray(Image.open(cat_path).convert("RGB").resize((32, 32), Image.BOX))),
+):
     p = evaluation.predict(model, image[None])[0]
     print(f"{label:<12}", ", ".join(f"{CLASS_NAMES[c]} {p[c]:.1%}" for c in np.argsort(-p)[:3]))
 

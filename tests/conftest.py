@@ -8,10 +8,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import numpy as np
 import pytest
+from fakes import random_images, write_batches
 from PIL import Image
 
 from cifar_lib.data import CLASS_NAMES, CifarData
-from fakes import random_images, write_batches
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +61,9 @@ def tiny_image_tree(tmp_path):
 @pytest.fixture
 def tiny_data():
     """An in-memory CifarData: 200 train / 50 test random images, every class present."""
-    return CifarData(random_images(200, 4), np.arange(200) % 10, random_images(50, 5), np.arange(50) % 10,
-                     CLASS_NAMES, "synthetic")
+    return CifarData(
+        random_images(200, 4), np.arange(200) % 10, random_images(50, 5), np.arange(50) % 10, CLASS_NAMES, "synthetic"
+    )
 
 
 @pytest.fixture(scope="session")

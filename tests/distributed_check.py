@@ -57,21 +57,25 @@ def main(mode: str, out: str) -> None:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import numpy as np
+    from fakes import stop_after
 
     from cifar_lib.training import TrainingInterrupted, train
     from cifar_lib.training.devices import strategy_for
-    from fakes import stop_after
 
     data = learnable_data()
     if mode == "mirrored":
         one = train("quick", data, os.path.join(out, "one"), verbose=0, **RECIPE)
-        mirrored = train("quick", data, os.path.join(out, "mirrored"), verbose=0, strategy=strategy_for("mirrored"),
-                         **RECIPE)
-        result = {"replicas": mirrored.run_info["distribution"]["replicas"],
-                  "loss_one": list(one.history["loss"]), "loss_mirrored": list(mirrored.history["loss"]),
-                  "max_loss_difference": float(np.max(np.abs(one.history["loss"] - mirrored.history["loss"]))),
-                  "max_weight_difference": max_difference(weights_of(one.model), weights_of(mirrored.model)),
-                  "test_accuracy": [one.run_info["final"]["test_accuracy"], mirrored.run_info["final"]["test_accuracy"]]}
+        mirrored = train(
+            "quick", data, os.path.join(out, "mirrored"), verbose=0, strategy=strategy_for("mirrored"), **RECIPE
+        )
+        result = {
+            "replicas": mirrored.run_info["distribution"]["replicas"],
+            "loss_one": list(one.history["loss"]),
+            "loss_mirrored": list(mirrored.history["loss"]),
+            "max_loss_difference": float(np.max(np.abs(one.history["loss"] - mirrored.history["loss"]))),
+            "max_weight_difference": max_difference(weights_of(one.model), weights_of(mirrored.model)),
+            "test_accuracy": [one.run_info["final"]["test_accuracy"], mirrored.run_info["final"]["test_accuracy"]],
+        }
     elif mode == "resume":
         strategy = strategy_for("mirrored")
         straight = train("quick", data, os.path.join(out, "straight"), verbose=0, strategy=strategy, **RECIPE)
@@ -81,16 +85,22 @@ def main(mode: str, out: str) -> None:
         except TrainingInterrupted as stop:  # one epoch saved
             interrupted = type(stop).__name__
         resumed = train("quick", data, folder, verbose=0, strategy=strategy, **RECIPE)
-        result = {"interrupted": interrupted, "epochs": list(resumed.history["epoch"]),
-                  "max_loss_difference": float(np.max(np.abs(straight.history["loss"] - resumed.history["loss"]))),
-                  "max_weight_difference": max_difference(weights_of(straight.model), weights_of(resumed.model))}
+        result = {
+            "interrupted": interrupted,
+            "epochs": list(resumed.history["epoch"]),
+            "max_loss_difference": float(np.max(np.abs(straight.history["loss"] - resumed.history["loss"]))),
+            "max_weight_difference": max_difference(weights_of(straight.model), weights_of(resumed.model)),
+        }
     elif mode == "worker":
         strategy = strategy_for("multi-worker")
         run = train("quick", data, out, verbose=0, strategy=strategy, **dict(RECIPE, epochs=1))
         weights = weights_of(run.model)
-        result = {"task": json.loads(os.environ["TF_CONFIG"])["task"]["index"],
-                  "replicas": run.run_info["distribution"]["replicas"], "loss": list(run.history["loss"]),
-                  "weight_checksum": float(sum(float(np.sum(w.astype("float64"))) for w in weights))}
+        result = {
+            "task": json.loads(os.environ["TF_CONFIG"])["task"]["index"],
+            "replicas": run.run_info["distribution"]["replicas"],
+            "loss": list(run.history["loss"]),
+            "weight_checksum": float(sum(float(np.sum(w.astype("float64"))) for w in weights)),
+        }
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     print(json.dumps(result))

@@ -39,7 +39,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if state.get(nxt) is None and (cycle := visit(nxt)):
                 return cycle
         stack.pop()
@@ -67,7 +67,9 @@ def test_the_lessons_helper_does_not_load_the_batch_runner():
     import subprocess
     import sys
 
-    code = ("import sys, cifar_lib.notebook; "
-            "print(sorted(m for m in ('cifar_lib.pipeline', 'papermill', 'nbformat') if m in sys.modules))")
+    code = (
+        "import sys, cifar_lib.notebook; "
+        "print(sorted(m for m in ('cifar_lib.pipeline', 'papermill', 'nbformat') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr

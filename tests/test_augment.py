@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-
 import tensorflow as tf
 
-from cifar_lib.augment import alternating_flip, fast_augment, random_translate, baseline_augmentation
+from cifar_lib.augment import alternating_flip, baseline_augmentation, fast_augment, random_translate
 
 
 @pytest.fixture
@@ -27,7 +26,9 @@ def test_random_translate_is_a_shift_of_at_most_pad_pixels(batch):
     assert out.shape == batch.shape and out.dtype == np.float32
     padded = np.pad(batch, ((0, 0), (2, 2), (2, 2), (0, 0)), mode="reflect")
     for img, src in zip(out, padded):
-        matches = [(dy, dx) for dy in range(5) for dx in range(5) if np.array_equal(img, src[dy:dy + 32, dx:dx + 32])]
+        matches = [
+            (dy, dx) for dy in range(5) for dx in range(5) if np.array_equal(img, src[dy : dy + 32, dx : dx + 32])
+        ]
         assert matches, "every output is a 32x32 window of the reflect-padded image"
     assert not np.allclose(out, batch)
 

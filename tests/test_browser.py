@@ -34,8 +34,14 @@ INTERRUPT_EPOCHS = 40  # notebook 4 in the ci profile: long enough to be interru
 NOTEBOOKS = (NOTEBOOK, "02_augmentation_preview.ipynb", "05_evaluation.ipynb")
 ARTIFACTS = os.path.join(ROOT, "test-artifacts", "browser")
 CHROMIUM_ARGS = [  # no sandbox as root; no calls home (this machine has no network)
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 # JupyterLab settings for the test only: no news or update checks, every cell in the DOM, no autosave
 LAB_SETTINGS = {
@@ -131,8 +137,9 @@ def jupyterlab(tmp_path_factory, real_data_path):
         _notebook_copy(work, name)
     # notebook 4: its own run folder, no tuning runs, and enough epochs (a ci epoch takes a second
     # or two) that the interrupt arrives while it trains
-    _notebook_copy(work, TRAINING_NOTEBOOK, {"RUN_DIR": str(tmp_path / "run04"), "EPOCHS": INTERRUPT_EPOCHS,
-                                             "CANDIDATES": None})
+    _notebook_copy(
+        work, TRAINING_NOTEBOOK, {"RUN_DIR": str(tmp_path / "run04"), "EPOCHS": INTERRUPT_EPOCHS, "CANDIDATES": None}
+    )
     shutil.copy(os.path.join(ROOT, "jupytext.toml"), work / "jupytext.toml")
     settings = tmp_path / "settings"
     for name, values in LAB_SETTINGS.items():
@@ -141,15 +148,31 @@ def jupyterlab(tmp_path_factory, real_data_path):
         path.write_text(json.dumps(values))
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(
-        os.environ, CIFAR_PROFILE="ci", CIFAR10_DATA=real_data_path,
-        JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+        os.environ,
+        CIFAR_PROFILE="ci",
+        CIFAR10_DATA=real_data_path,
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
         JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
     )
     server = _start(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--ServerApp.port_retries=0",
-         *(["--allow-root"] if os.geteuid() == 0 else [])],
-        tmp_path / "jupyterlab.log", f"http://127.0.0.1:{port}/api/status?token={token}", cwd=work, env=env)
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={work}",
+            "--ServerApp.port_retries=0",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],
+        tmp_path / "jupyterlab.log",
+        f"http://127.0.0.1:{port}/api/status?token={token}",
+        cwd=work,
+        env=env,
+    )
     try:
         # ?reset: a fresh workspace each time, so only this notebook is open (not the previous test's too)
         yield (lambda name: f"http://127.0.0.1:{port}/lab/tree/{name}?reset&token={token}"), work
@@ -242,8 +265,12 @@ def test_notebook_01_runs_in_jupyterlab(browser, jupyterlab):
     print(f"browser test: notebook 01 ran in JupyterLab in {time.monotonic() - started:.1f} s")
     assert errors == 0 and "Traceback" not in outputs, outputs[-2000:]
     assert "50,000 training and" in outputs
-    for fact in ("shape (32, 32, 3), dtype uint8", "9 truck", "validation images per class: [1000]",
-                 "split again with the same seed: identical"):
+    for fact in (
+        "shape (32, 32, 3), dtype uint8",
+        "9 truck",
+        "validation images per class: [1000]",
+        "split again with the same seed: identical",
+    ):
         assert fact in outputs
     assert images >= 3, f"expected the three figures (balance, samples, histograms), found {images} images"
     assert source.stat().st_mtime > 1, "saving in JupyterLab did not rewrite the paired .py: is jupytext active?"
@@ -304,7 +331,9 @@ def test_interrupt_in_jupyterlab_then_resume(browser, jupyterlab):
     page = _open(browser, notebook_url(TRAINING_NOTEBOOK))
     _menu(page, "Run", "runmenu:run-all")
     cell = page.locator(".jp-CodeCell", has_text="result = training.train(RECIPE")
-    _wait_until(page, lambda: re.search(rf"epoch +1/{INTERRUPT_EPOCHS}", cell.inner_text()), 300, "the first epoch's line")
+    _wait_until(
+        page, lambda: re.search(rf"epoch +1/{INTERRUPT_EPOCHS}", cell.inner_text()), 300, "the first epoch's line"
+    )
     _menu(page, "Kernel", "kernelmenu:interrupt")
     _wait_until(page, lambda: _idle(page) and "Training interrupted" in cell.inner_text(), 120, "the interrupt")
     interrupted = cell.locator(".jp-OutputArea").inner_text()
@@ -320,7 +349,9 @@ def test_interrupt_in_jupyterlab_then_resume(browser, jupyterlab):
     resumed = cell.locator(".jp-OutputArea").inner_text()
     page.close()
     assert f"Resuming from epoch {saved} of {INTERRUPT_EPOCHS}" in resumed, resumed
-    assert re.findall(rf"epoch +(\d+)/{INTERRUPT_EPOCHS}", resumed) == [str(e) for e in range(saved + 1, INTERRUPT_EPOCHS + 1)], resumed
+    assert re.findall(rf"epoch +(\d+)/{INTERRUPT_EPOCHS}", resumed) == [
+        str(e) for e in range(saved + 1, INTERRUPT_EPOCHS + 1)
+    ], resumed
 
 
 def test_tensorboard_shows_a_runs_scalars(browser, learnable_data, tmp_path):
@@ -329,8 +360,21 @@ def test_tensorboard_shows_a_runs_scalars(browser, learnable_data, tmp_path):
     run = tmp_path / "tiny-run"
     train("quick", learnable_data, str(run), epochs=2, batch_size=50, verbose=0)
     port = _free_port()
-    server = _start([sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path), "--host", "127.0.0.1",
-                     "--port", str(port)], tmp_path / "tensorboard.log", f"http://127.0.0.1:{port}/data/runs")
+    server = _start(
+        [
+            sys.executable,
+            "-m",
+            "tensorboard.main",
+            "--logdir",
+            str(tmp_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        tmp_path / "tensorboard.log",
+        f"http://127.0.0.1:{port}/data/runs",
+    )
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=10) as response:
             runs = json.load(response)

@@ -78,11 +78,21 @@ def test_a_resumed_budgeted_run_keeps_its_first_choice(learnable_data, tmp_path,
 
     out = tmp_path / "run"
     out.mkdir()
-    choice = budget.Choice(budget_seconds=300.0, widths=(8, 16, 16), batch_size=50, epochs=1, images_per_second=1.0,
-                           predicted_seconds=1.0, measure_seconds=1.0, expected_accuracy=0.3, speeds={})
+    choice = budget.Choice(
+        budget_seconds=300.0,
+        widths=(8, 16, 16),
+        batch_size=50,
+        epochs=1,
+        images_per_second=1.0,
+        predicted_seconds=1.0,
+        measure_seconds=1.0,
+        expected_accuracy=0.3,
+        speeds={},
+    )
     base = resolve_recipe("quick").to_dict()
-    (out / engine.BUDGET_JSON).write_text(json.dumps({"budget_seconds": 300.0, "base_recipe": base,
-                                                      "choice": choice.to_dict()}))
+    (out / engine.BUDGET_JSON).write_text(
+        json.dumps({"budget_seconds": 300.0, "base_recipe": base, "choice": choice.to_dict()})
+    )
     result = train("quick", learnable_data, str(out), verbose=0, budget_seconds=300)
     assert "this folder's budget choice (budget.json)" in capsys.readouterr().out
     assert result.run_info["epochs"] == 1 and tuple(result.run_info["recipe"]["widths"]) == (8, 16, 16)

@@ -5,10 +5,9 @@ import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from cifar_lib.cli import main
 
@@ -46,14 +45,39 @@ def test_evaluate_json_with_tta(tiny_model_path, tiny_archive, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["tta"] == "mirror_translate" and result["n"] == 10
     assert 0.0 <= result["accuracy"] <= 1.0 and set(result["per_class"]) == {
-        "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    }
 
 
 @pytest.mark.slow
 def test_train_command_writes_a_run(tiny_archive, tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(["train", "--recipe", "fast", "--out", str(out), "--epochs", "1", "--batch-size", "10",
-                 "--data", str(tiny_archive), "--verbose", "0"])
+    code = main(
+        [
+            "train",
+            "--recipe",
+            "fast",
+            "--out",
+            str(out),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "10",
+            "--data",
+            str(tiny_archive),
+            "--verbose",
+            "0",
+        ]
+    )
     assert code == 0
     assert {"model.keras", "history.csv", "run.json"} <= set(os.listdir(out))
     assert "done: 1 epochs" in capsys.readouterr().out
@@ -62,8 +86,25 @@ def test_train_command_writes_a_run(tiny_archive, tmp_path, capsys):
 @pytest.mark.slow
 def test_train_command_with_a_validation_split(tiny_archive, tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(["train", "--recipe", "quick", "--out", str(out), "--epochs", "1", "--batch-size", "4",
-                 "--val-fraction", "0.5", "--data", str(tiny_archive), "--verbose", "0"])
+    code = main(
+        [
+            "train",
+            "--recipe",
+            "quick",
+            "--out",
+            str(out),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--val-fraction",
+            "0.5",
+            "--data",
+            str(tiny_archive),
+            "--verbose",
+            "0",
+        ]
+    )
     assert code == 0
     info = json.loads((out / "run.json").read_text())
     assert info["val_source"] == "validation" and info["n_train"] == 10 and info["n_val"] == 10
@@ -72,12 +113,15 @@ def test_train_command_with_a_validation_split(tiny_archive, tmp_path, capsys):
     assert "validation accuracy" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", "--recipe", "quick", "--out", "x", "--val-fraction", "1.5"], "val_fraction must be in [0, 1)"),
-    (["train", "--recipe", "nope", "--out", "x"], "unknown recipe 'nope'"),
-    (["train", "--recipe", "baseline", "--out", "x", "--epochs", "-3"], "epochs must be a positive integer"),
-    (["evaluate", "--model", "missing.keras"], "missing.keras"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--recipe", "quick", "--out", "x", "--val-fraction", "1.5"], "val_fraction must be in [0, 1)"),
+        (["train", "--recipe", "nope", "--out", "x"], "unknown recipe 'nope'"),
+        (["train", "--recipe", "baseline", "--out", "x", "--epochs", "-3"], "epochs must be a positive integer"),
+        (["evaluate", "--model", "missing.keras"], "missing.keras"),
+    ],
+)
 def test_bad_input_is_one_clear_line(argv, message, tiny_archive, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("CIFAR10_DATA", str(tiny_archive))
     monkeypatch.chdir(tmp_path)
@@ -91,10 +135,13 @@ def test_missing_data_is_a_clear_error(tmp_path, capsys):
     assert "nowhere: no such file or folder" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--recipe", "turbo"], "unknown recipe 'turbo'"),
-    (["--epochs", "0"], "epochs must be a positive integer, got 0"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--recipe", "turbo"], "unknown recipe 'turbo'"),
+        (["--epochs", "0"], "epochs must be a positive integer, got 0"),
+    ],
+)
 def test_bad_settings_are_refused_before_any_data_is_loaded(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("CIFAR10_DATA", raising=False)  # a data load would try the network
     monkeypatch.setattr("cifar_lib.data.load_cifar10", lambda *a, **k: pytest.fail("data loaded before the check"))
@@ -125,12 +172,16 @@ def test_predict_prints_one_line_per_image_and_each_bad_file_on_stderr(tiny_mode
     lines = captured.out.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == [str(photos / "clear.png"), str(photos / "wide.jpg")]
     assert all(line.count("%") == 3 and line.count(",") == 2 for line in lines)
-    assert captured.err.strip() == f"error: {photos / 'fake.jpg'}: not an image (Pillow cannot identify the file's format)"
+    assert (
+        captured.err.strip() == f"error: {photos / 'fake.jpg'}: not an image (Pillow cannot identify the file's format)"
+    )
 
 
 def test_predict_json_tta_and_top_with_the_published_model(photos, capsys):
     good = [str(photos / "wide.jpg"), str(photos / "clear.png")]
-    assert main(["predict", "--model", QUICK, "--tta", *good, "--top", "2", "--json"]) == 0  # --tta IMAGE: the default level
+    assert (
+        main(["predict", "--model", QUICK, "--tta", *good, "--top", "2", "--json"]) == 0
+    )  # --tta IMAGE: the default level
     result = json.loads(capsys.readouterr().out)
     assert result["tta"] == "mirror_translate" and [p["path"] for p in result["predictions"]] == good
     assert all(len(p["top"]) == 2 for p in result["predictions"])
@@ -146,11 +197,14 @@ def exit_status(argv: list[str]) -> int:
         return exc.code
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--tta", "sideways", "x.jpg"], "argument --tta: invalid choice: 'sideways'"),
-    (["--top", "0", "x.jpg"], "error: top must be a whole number from 1 to 10, got 0"),
-    ([], "error: no images given"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--tta", "sideways", "x.jpg"], "argument --tta: invalid choice: 'sideways'"),
+        (["--top", "0", "x.jpg"], "error: top must be a whole number from 1 to 10, got 0"),
+        ([], "error: no images given"),
+    ],
+)
 def test_predict_refuses_bad_settings_before_loading_the_model(argv, message, capsys, monkeypatch):
     monkeypatch.setattr("cifar_lib.evaluation.load_model", lambda *a: pytest.fail("model loaded before the check"))
     assert exit_status(["predict", "--model", "any.keras", *argv]) == 2
@@ -164,8 +218,10 @@ def test_predict_exit_2_for_a_model_that_is_no_model_or_no_usable_input(tiny_mod
     empty.mkdir()
     assert main(["predict", "--model", str(tiny_model_path), str(empty), str(photos / "fake.jpg")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"error: {empty}: no image files",
-                   f"error: {photos / 'fake.jpg'}: not an image (Pillow cannot identify the file's format)"]
+    assert err == [
+        f"error: {empty}: no image files",
+        f"error: {photos / 'fake.jpg'}: not an image (Pillow cannot identify the file's format)",
+    ]
 
 
 def test_export_writes_a_checked_export(tiny_model_path, tmp_path, capsys):
@@ -174,10 +230,13 @@ def test_export_writes_a_checked_export(tiny_model_path, tmp_path, capsys):
     assert out.is_file() and capsys.readouterr().out.startswith(f"{out}: litert export of {tiny_model_path}")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--format", "onnx", "--out", "m.tflite"], "error: m.tflite: the onnx format writes one file named *.onnx"),
-    (["--format", "onnx", "--out", "m.onnx"], "error: onnx: needs the tf2onnx package (pip install tf2onnx)"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--format", "onnx", "--out", "m.tflite"], "error: m.tflite: the onnx format writes one file named *.onnx"),
+        (["--format", "onnx", "--out", "m.onnx"], "error: onnx: needs the tf2onnx package (pip install tf2onnx)"),
+    ],
+)
 def test_export_that_cannot_be_produced_is_one_line(argv, message, tiny_model_path, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(sys.modules, "tf2onnx", None)  # as if tf2onnx were not installed

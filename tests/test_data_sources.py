@@ -76,13 +76,30 @@ def _only_a_text_file(root):
     [
         (lambda root: shutil.rmtree(root), r"no such file or folder"),
         (lambda root: _only_a_text_file(root), r"unknown layout"),
-        (lambda root: (root / "train" / "cat" / "notes.txt").write_text("not an image"), r"cat/notes.txt: not a readable image"),
-        (lambda root: Image.new("RGB", (64, 64)).save(root / "train" / "dog" / "big.png"), r"dog/big.png: image is 64x64, expected 32x32"),
-        (lambda root: Image.new("L", (32, 32)).save(root / "train" / "dog" / "gray.png"), r"dog/gray.png: image mode is L, expected RGB"),
-        (lambda root: Image.new("RGBA", (32, 32)).save(root / "test" / "ship" / "alpha.png"), r"ship/alpha.png: image mode is RGBA"),
+        (
+            lambda root: (root / "train" / "cat" / "notes.txt").write_text("not an image"),
+            r"cat/notes.txt: not a readable image",
+        ),
+        (
+            lambda root: Image.new("RGB", (64, 64)).save(root / "train" / "dog" / "big.png"),
+            r"dog/big.png: image is 64x64, expected 32x32",
+        ),
+        (
+            lambda root: Image.new("L", (32, 32)).save(root / "train" / "dog" / "gray.png"),
+            r"dog/gray.png: image mode is L, expected RGB",
+        ),
+        (
+            lambda root: Image.new("RGBA", (32, 32)).save(root / "test" / "ship" / "alpha.png"),
+            r"ship/alpha.png: image mode is RGBA",
+        ),
         (lambda root: [p.unlink() for p in (root / "train" / "bird").iterdir()], r"train/bird: empty class folder"),
-        (lambda root: (root / "train" / "unicorn").mkdir() or Image.new("RGB", (32, 32)).save(root / "train" / "unicorn" / "a.png"),
-         r"train/unicorn: unknown class folder"),
+        (
+            lambda root: (
+                (root / "train" / "unicorn").mkdir()
+                or Image.new("RGB", (32, 32)).save(root / "train" / "unicorn" / "a.png")
+            ),
+            r"train/unicorn: unknown class folder",
+        ),
     ],
     ids=["missing", "unknown-layout", "not-an-image", "64x64", "grayscale", "rgba", "empty-class", "unknown-class"],
 )

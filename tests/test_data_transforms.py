@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from cifar_lib.data import CIFAR_MEAN, CIFAR_STD, normalize_unit, one_hot, standardize, stratified_subset, train_val_split
+from cifar_lib.data import (
+    CIFAR_MEAN,
+    CIFAR_STD,
+    normalize_unit,
+    one_hot,
+    standardize,
+    stratified_subset,
+    train_val_split,
+)
 
 
 def test_normalizations():

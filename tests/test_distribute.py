@@ -16,8 +16,13 @@ WEIGHT_TOLERANCE = 1e-3  # after 8 steps at airbench's learning rates (batch-nor
 
 
 def check(mode: str, out, env: dict | None = None, timeout: int = 600) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, CHECK, mode, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        [sys.executable, CHECK, mode, str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def result(process: subprocess.Popen, timeout: int = 600) -> dict:

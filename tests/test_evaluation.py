@@ -1,9 +1,8 @@
 """TTA views are the claimed transforms; predict averages them; evaluate measures accuracy."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from cifar_lib.evaluation import evaluate, load_model, predict, translate, tta_views
 

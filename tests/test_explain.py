@@ -41,7 +41,9 @@ def test_covering_the_marked_pixels_costs_more_than_covering_the_unmarked(model,
     drops = []
     for most in (True, False):
         covered = explain.cover(x, maps, 0.25, most=most)
-        drops.append((probs[np.arange(len(x)), chosen] - evaluation.predict(model, covered)[np.arange(len(x)), chosen]).mean())
+        drops.append(
+            (probs[np.arange(len(x)), chosen] - evaluation.predict(model, covered)[np.arange(len(x)), chosen]).mean()
+        )
     assert drops[0] > drops[1] + 0.05, drops
 
 

@@ -29,8 +29,6 @@ def exports(quick_model, tmp_path_factory):
     return {fmt: export_model(quick_model, fmt, folder / NAMES[fmt]) for fmt in FORMATS}
 
 
-
-
 def run_in_batches(run, images: np.ndarray, batch: int = 250) -> np.ndarray:
     return np.concatenate([run(images[i : i + batch].astype("float32")) for i in range(0, len(images), batch)])
 
@@ -66,14 +64,16 @@ def test_an_export_agrees_with_keras_on_real_test_images(fmt, exports, quick_mod
     probs = softmax(run_in_batches(load_exported(exports[fmt]), x), axis=1)
     agreement = np.mean(probs.argmax(axis=1) == keras_probs.argmax(axis=1))
     largest = np.abs(probs - keras_probs).max()
-    print(f"\n{fmt}: same top class as Keras on {agreement:.2%} of {len(x)} test images; "
-          f"largest |probability difference| {largest:.2e}; accuracy {np.mean(probs.argmax(axis=1) == y):.2%} "
-          f"(Keras {np.mean(keras_probs.argmax(axis=1) == y):.2%})")
+    print(
+        f"\n{fmt}: same top class as Keras on {agreement:.2%} of {len(x)} test images; "
+        f"largest |probability difference| {largest:.2e}; accuracy {np.mean(probs.argmax(axis=1) == y):.2%} "
+        f"(Keras {np.mean(keras_probs.argmax(axis=1) == y):.2%})"
+    )
     assert agreement >= 0.999 and largest < 1e-3
 
 
 def test_the_runtimes_need_neither_cifar_lib_models_nor_keras(exports):
-    """Each export loads in a fresh process that never imports the custom layers; LiteRT and ONNX not even TensorFlow."""
+    """Each export loads in a fresh process that never imports the custom layers (LiteRT and ONNX: nor TensorFlow)."""
     code = """
 import json, sys
 import numpy as np
@@ -101,13 +101,16 @@ def test_keras_own_onnx_export_is_what_onnxruntime_refuses(quick_model, tmp_path
         check_export(quick_model, path)
 
 
-@pytest.mark.parametrize("fmt, name, message", [
-    ("tflite", "m.tflite", "unknown export format 'tflite'; choose one of saved_model, litert, onnx"),
-    ("litert", "m.onnx", "m.onnx: the litert format writes one file named \\*.tflite"),
-    ("onnx", "m", "m: the onnx format writes one file named \\*.onnx"),
-    ("saved_model", "a_file", "a_file: exists and is not a folder"),
-    ("saved_model", "a_folder", "a_folder: exists and is not a SavedModel folder"),
-])
+@pytest.mark.parametrize(
+    "fmt, name, message",
+    [
+        ("tflite", "m.tflite", "unknown export format 'tflite'; choose one of saved_model, litert, onnx"),
+        ("litert", "m.onnx", "m.onnx: the litert format writes one file named \\*.tflite"),
+        ("onnx", "m", "m: the onnx format writes one file named \\*.onnx"),
+        ("saved_model", "a_file", "a_file: exists and is not a folder"),
+        ("saved_model", "a_folder", "a_folder: exists and is not a SavedModel folder"),
+    ],
+)
 def test_a_wrong_destination_is_refused_before_any_work(fmt, name, message, tmp_path):
     (tmp_path / "a_file").write_text("x")
     (tmp_path / "a_folder").mkdir()

@@ -13,11 +13,19 @@ import time
 import keras
 import numpy as np
 import pytest
+from fakes import stop_after, tensorboard_steps
 
 from cifar_lib.cli import main
-from fakes import stop_after, tensorboard_steps
-from cifar_lib.training import (CheckpointCorrupted, CheckpointWriteError, RunFolderBusy, TrainingInterrupted,
-                                checkpoints, clear_run, runlock, train)
+from cifar_lib.training import (
+    CheckpointCorrupted,
+    CheckpointWriteError,
+    RunFolderBusy,
+    TrainingInterrupted,
+    checkpoints,
+    clear_run,
+    runlock,
+    train,
+)
 
 TINY = {"epochs": 3, "batch_size": 50, "verbose": 0}
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")  # for the CLI in a subprocess
@@ -77,8 +85,14 @@ def test_a_corrupted_checkpoint_is_reported_with_the_choices(learnable_data, tmp
     # epoch 2 had been logged before the damage; TensorBoard still shows each epoch once
     steps = tensorboard_steps(out)
     graph = steps.pop("train/graph")
-    assert set(steps) == {"train/epoch_loss", "train/epoch_accuracy", "train/epoch_learning_rate",
-                          "train/epoch_seconds", "test/epoch_loss", "test/epoch_accuracy"}
+    assert set(steps) == {
+        "train/epoch_loss",
+        "train/epoch_accuracy",
+        "train/epoch_learning_rate",
+        "train/epoch_seconds",
+        "test/epoch_loss",
+        "test/epoch_accuracy",
+    }
     assert all(s == [1, 2, 3] for s in steps.values()), steps
     assert graph[0] > 20, "the model's graph is there once, with its ops"
 
@@ -86,8 +100,11 @@ def test_a_corrupted_checkpoint_is_reported_with_the_choices(learnable_data, tmp
 def test_an_unreadable_state_file_names_itself(tmp_path):
     out = str(tmp_path / "run")
     os.makedirs(checkpoints.folder(out))
-    cp = checkpoints.Checkpoint(1, os.path.join(checkpoints.folder(out), "epoch-0001.json"),
-                                os.path.join(checkpoints.folder(out), "epoch-0001.weights.h5"))
+    cp = checkpoints.Checkpoint(
+        1,
+        os.path.join(checkpoints.folder(out), "epoch-0001.json"),
+        os.path.join(checkpoints.folder(out), "epoch-0001.weights.h5"),
+    )
     with open(cp.json_path, "w") as f:
         f.write('{"epochs_done": 1, "conf')  # cut off mid-write by a copy tool
     assert checkpoints.find(out) == [cp]
@@ -118,9 +135,16 @@ def test_a_second_holder_of_a_run_folder_is_refused(tmp_path):
     out = str(tmp_path / "run")
     os.makedirs(out)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from cifar_lib.training import runlock\n"
-         "with runlock.hold(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)", out],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from cifar_lib.training import runlock\n"
+            "with runlock.hold(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)",
+            out,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(RunFolderBusy, match=rf"{out} is in use by another run \(process {holder.pid} on "):
@@ -138,8 +162,24 @@ def test_a_second_holder_of_a_run_folder_is_refused(tmp_path):
 
 def _train_command(data, out, epochs: int) -> list[str]:
     """The CLI training the quick recipe on a tiny tree, one line per epoch."""
-    return [sys.executable, "-m", "cifar_lib", "train", "--recipe", "quick", "--out", str(out),
-            "--data", str(data), "--batch-size", "10", "--epochs", str(epochs), "--verbose", "2"]
+    return [
+        sys.executable,
+        "-m",
+        "cifar_lib",
+        "train",
+        "--recipe",
+        "quick",
+        "--out",
+        str(out),
+        "--data",
+        str(data),
+        "--batch-size",
+        "10",
+        "--epochs",
+        str(epochs),
+        "--verbose",
+        "2",
+    ]
 
 
 def _wait_for(path, process: subprocess.Popen, timeout: float = 120) -> None:
@@ -191,8 +231,14 @@ def test_out_that_is_not_a_folder_is_one_clear_line(make, tiny_archive, tmp_path
 def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tiny_image_tree, tmp_path):
     out = tmp_path / "run"
     command = _train_command(tiny_image_tree, out, epochs=40)
-    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal
+    run = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # as from a terminal
     # (a job started in the background inherits an ignored SIGINT: Python would then never see Ctrl+C)
     _wait_for(out / "history.csv", run)  # at least one epoch is saved
     run.send_signal(signal.SIGINT)
@@ -216,11 +262,14 @@ def test_a_damaged_model_file_names_itself(tmp_path, tiny_archive, capsys):
     assert err.startswith(f"error: {damaged}: not a readable Keras model") and "Traceback" not in err
 
 
-@pytest.mark.parametrize("images, labels, tta, message", [
-    (np.zeros((4, 32, 32, 3)), np.zeros(4), "six", "unknown tta level 'six'"),
-    (np.zeros((4, 28, 28)), np.zeros(4), "none", "images must have shape (N, 32, 32, 3)"),
-    (np.zeros((4, 32, 32, 3)), np.zeros(3), "none", "4 images but labels of shape (3,)"),
-])
+@pytest.mark.parametrize(
+    "images, labels, tta, message",
+    [
+        (np.zeros((4, 32, 32, 3)), np.zeros(4), "six", "unknown tta level 'six'"),
+        (np.zeros((4, 28, 28)), np.zeros(4), "none", "images must have shape (N, 32, 32, 3)"),
+        (np.zeros((4, 32, 32, 3)), np.zeros(3), "none", "4 images but labels of shape (3,)"),
+    ],
+)
 def test_evaluate_checks_its_arguments_first(images, labels, tta, message):
     from cifar_lib.evaluation import evaluate
 

@@ -1,9 +1,8 @@
 """The seed architecture is the original one; the fast net's whitening and Dirac init do what they claim."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from cifar_lib.models import build_model, flops_per_image, outputs_logits
 from cifar_lib.models.fast import DiracInit, Whitening, patch_matrix
@@ -14,17 +13,34 @@ def test_seed_model_parameter_count_and_layer_order():
     assert model.count_params() == 7_281_802
     kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds == [
-        "Rescaling", "Conv2D", "MaxPooling2D", "Dropout", "Conv2D", "MaxPooling2D", "Dropout",
-        "Conv2D", "Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten",
-        "Dense", "Dropout", "Dense", "Dropout", "Dense", "Dropout", "Dense",
+        "Rescaling",
+        "Conv2D",
+        "MaxPooling2D",
+        "Dropout",
+        "Conv2D",
+        "MaxPooling2D",
+        "Dropout",
+        "Conv2D",
+        "Conv2D",
+        "Conv2D",
+        "MaxPooling2D",
+        "Dropout",
+        "Flatten",
+        "Dense",
+        "Dropout",
+        "Dense",
+        "Dropout",
+        "Dense",
+        "Dropout",
+        "Dense",
     ]
-    convs = [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     assert [c.filters for c in convs] == [128, 256, 512, 512, 256]
     assert all(c.kernel_size == (3, 3) and c.padding == "same" for c in convs)
     assert all(abs(float(c.kernel_regularizer.l2) - 1e-4) < 1e-12 for c in convs)
-    drops = [l.rate for l in model.layers if isinstance(l, keras.layers.Dropout)]
+    drops = [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
     assert drops == [0.3, 0.3, 0.3, 0.5, 0.5, 0.5]
-    assert [l.units for l in model.layers if isinstance(l, keras.layers.Dense)] == [512, 256, 128, 10]
+    assert [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)] == [512, 256, 128, 10]
     assert not outputs_logits(model)
 
 
@@ -38,7 +54,7 @@ def test_fast_model_shapes_and_frozen_whitening_kernel():
     assert [w.name for w in whiten.non_trainable_weights] == ["kernel"]
     assert whiten.kernel.shape == (2, 2, 3, 24)
     # BatchNorm: scale frozen at 1 (no gamma), bias trained, momentum 0.6 (PyTorch 0.4)
-    norms = [l for l in model.layers if isinstance(l, keras.layers.BatchNormalization)]
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
     assert len(norms) == 6 and all(not n.scale and n.center and n.momentum == 0.6 for n in norms)
     assert flops_per_image(model) > 2e8  # ~0.24 GFLOP forward (airbench94: ~0.36 PFLOP per run; docs/airbench94.md)
 
@@ -48,8 +64,9 @@ def test_whitening_init_whitens_patches():
     # correlated channels and neighbouring pixels, like natural images
     base = rng.normal(size=(400, 33, 33, 1))
     smooth = base[:, 1:, 1:] + 0.8 * base[:, :-1, :-1]
-    images = np.concatenate([smooth, 0.5 * smooth + 0.1 * rng.normal(size=smooth.shape),
-                             rng.normal(size=smooth.shape)], axis=-1).astype("float32")
+    images = np.concatenate(
+        [smooth, 0.5 * smooth + 0.1 * rng.normal(size=smooth.shape), rng.normal(size=smooth.shape)], axis=-1
+    ).astype("float32")
     layer = Whitening()
     layer.build((None, 32, 32, 3))
     layer.init_from_images(images)

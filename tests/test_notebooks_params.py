@@ -108,7 +108,9 @@ def test_each_notebook_is_in_sync_with_its_jupytext_source(notebook):
 
     path, nb = notebook
     source = path.with_suffix(".py")
-    assert source.exists(), f"{source.name} is missing: pair it with `jupytext --set-formats ipynb,py:percent {path.name}`"
+    assert source.exists(), (
+        f"{source.name} is missing: pair it with `jupytext --set-formats ipynb,py:percent {path.name}`"
+    )
     text = jupytext.read(str(source))
 
     def cells(book):
@@ -129,8 +131,11 @@ def test_exercises_have_hints_empty_cells_and_executed_solutions(notebook):
 
     path, nb = notebook
     sources = [c.source for c in nb.cells]
-    empty = [i for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and re.fullmatch(r"# Exercise \d+: your code here", c.source.strip())]
+    empty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and re.fullmatch(r"# Exercise \d+: your code here", c.source.strip())
+    ]
     solutions = [c for c in nb.cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
     assert len(empty) >= 3, f"{path.name}: {len(empty)} empty exercise cells"
     for i in empty:
@@ -140,3 +145,36 @@ def test_exercises_have_hints_empty_cells_and_executed_solutions(notebook):
     heading = next(i for i, s in enumerate(sources) if s.lstrip().startswith("## Solutions"))
     assert all(nb.cells.index(c) > heading for c in solutions), "solutions come after the Solutions heading"
     assert not any("<details>" in s for s in sources), f"{path.name}: a solution hidden in markdown"
+
+
+def test_the_source_shown_in_each_committed_notebook_is_the_librarys_code_today(notebook):
+    """Every ``show_source`` rendering in the committed outputs ("# from <module>" then the code)
+    is, line for line, a block of that module's current source: an edit of the library without
+    re-executing the notebook fails here."""
+    import importlib
+    import inspect
+    import re
+    import textwrap
+
+    path, nb = notebook
+    shown = [
+        output["data"]["text/markdown"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if "text/markdown" in output.get("data", {})
+    ]
+    blocks = [
+        b for text in shown for b in re.findall(r"```python\n(.*?)\n```", text, flags=re.S) if b.startswith("# from ")
+    ]
+    for block in blocks:
+        for part in re.split(r"\n\n\n(?=# from )", block):
+            header, _, code = part.partition("\n")
+            module = importlib.import_module(header.removeprefix("# from ").strip())
+            lines = inspect.getsource(module).splitlines()
+            first, count = code.splitlines()[0].strip(), len(code.splitlines())
+            starts = [i for i, line in enumerate(lines) if line.strip() == first]
+            assert any(textwrap.dedent("\n".join(lines[i : i + count])) == code for i in starts), (
+                f"{path.name}: the source shown from {module.__name__} (starting {first!r}) is not the library's "
+                "code today: re-execute the notebook (make notebooks)"
+            )

@@ -43,12 +43,14 @@ def project(tmp_path: Path) -> Path:
     notebooks.mkdir()
     write_notebook(notebooks, "01_a")
     write_notebook(
-        notebooks, "02_b",
+        notebooks,
+        "02_b",
         "with open(os.path.join(RUN_DIR, 'alpha.json'), 'w') as f:\n    json.dump(ALPHA, f)",
         parameters=PARAMETERS + "ALPHA = 1  # a knob\n",
     )
     write_notebook(
-        notebooks, "03_c",
+        notebooks,
+        "03_c",
         "with open(os.path.join(RUN_DIR, 'env.json'), 'w') as f:\n"
         "    json.dump({'executable': sys.executable, 'profile': PROFILE,\n"
         "               'env_profile': os.environ.get('CIFAR_PROFILE'), 'cwd': os.getcwd()}, f)",
@@ -70,8 +72,18 @@ def order(out: Path) -> list[str]:
 
 @pytest.mark.parametrize(
     "text, value",
-    [("3", 3), ("0.5", 0.5), ("None", None), ("none", None), ("true", True), ("False", False),
-     ("fast", "fast"), ("'baseline'", "baseline"), ("[1, 2]", [1, 2]), ("/tmp/x", "/tmp/x")],
+    [
+        ("3", 3),
+        ("0.5", 0.5),
+        ("None", None),
+        ("none", None),
+        ("true", True),
+        ("False", False),
+        ("fast", "fast"),
+        ("'baseline'", "baseline"),
+        ("[1, 2]", [1, 2]),
+        ("/tmp/x", "/tmp/x"),
+    ],
 )
 def test_parse_value(text, value):
     assert pipeline.parse_value(text) == value
@@ -95,7 +107,13 @@ def test_select_notebooks_keeps_pipeline_order(project):
 
 
 def test_notebook_parameters_lists_the_parameters_cell(project):
-    assert list(pipeline.notebook_parameters(project / "02_b.ipynb")) == ["PROFILE", "DATA", "RUN_DIR", "FIGURES_DIR", "ALPHA"]
+    assert list(pipeline.notebook_parameters(project / "02_b.ipynb")) == [
+        "PROFILE",
+        "DATA",
+        "RUN_DIR",
+        "FIGURES_DIR",
+        "ALPHA",
+    ]
 
 
 def test_resolve_profile(monkeypatch):
@@ -187,7 +205,10 @@ def test_run_from_args_exit_codes_and_messages(project, tmp_path, caplog):
 def test_in_place_injects_nothing_and_tidies_outputs(project, tmp_path, monkeypatch):
     # in place, RUN_DIR is the notebook's own default: make it a real folder for the record cell
     write_notebook(
-        project, "01_a", "print('a\\rb'); print('c')", "print('d')",
+        project,
+        "01_a",
+        "print('a\\rb'); print('c')",
+        "print('d')",
         parameters=f"PROFILE = 'full'\nRUN_DIR = {str(tmp_path)!r}\n",
     )
     monkeypatch.setattr(pipeline, "find_project_root", lambda start=None: tmp_path)

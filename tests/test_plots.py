@@ -24,8 +24,15 @@ def _saved(path):
 
 
 def test_training_curves(tmp_path):
-    history = pd.DataFrame({"epoch": [1, 2, 3], "loss": [2, 1.5, 1.2], "accuracy": [0.3, 0.5, 0.6],
-                            "val_loss": [1.9, 1.6, 1.4], "val_accuracy": [0.35, 0.45, 0.55]})
+    history = pd.DataFrame(
+        {
+            "epoch": [1, 2, 3],
+            "loss": [2, 1.5, 1.2],
+            "accuracy": [0.3, 0.5, 0.6],
+            "val_loss": [1.9, 1.6, 1.4],
+            "val_accuracy": [0.35, 0.45, 0.55],
+        }
+    )
     csv = tmp_path / "history.csv"
     history.to_csv(csv, index=False)
     fig = plots.plot_training_curves(str(csv), save_to=tmp_path / "sub" / "curves.png")
@@ -36,12 +43,17 @@ def test_training_curves(tmp_path):
     assert all(ax.get_xlim()[0] == 0 for ax in fig.axes)  # the first epoch's jump from chance is visible
     assert _saved(tmp_path / "sub" / "curves.png")
     renamed = history.rename(columns={"val_loss": "test_loss", "val_accuracy": "test_accuracy"})
-    assert plots.plot_training_curves(renamed).axes[1].get_legend_handles_labels()[1] == ["training", "test", "chance level"]
+    assert plots.plot_training_curves(renamed).axes[1].get_legend_handles_labels()[1] == [
+        "training",
+        "test",
+        "chance level",
+    ]
 
 
 def test_class_balance(tmp_path):
-    fig = plots.plot_class_balance({"train": np.arange(100) % 10, "test": np.arange(20) % 10}, NAMES,
-                                   save_to=tmp_path / "b.png")
+    fig = plots.plot_class_balance(
+        {"train": np.arange(100) % 10, "test": np.arange(20) % 10}, NAMES, save_to=tmp_path / "b.png"
+    )
     assert len(fig.axes[0].patches) >= 20 and _saved(tmp_path / "b.png")
 
 
@@ -76,8 +88,9 @@ def test_confusion_matrix_counts_and_normalized(tmp_path):
 
 
 def test_misclassified_and_per_class(images, tmp_path):
-    fig = plots.plot_misclassified(images[:4], [0, 1, 2, 3], [1, 2, 3, 4], [0.9, 0.8, 0.7, 0.6], NAMES,
-                                   ncols=4, save_to=tmp_path / "m.png")
+    fig = plots.plot_misclassified(
+        images[:4], [0, 1, 2, 3], [1, 2, 3, 4], [0.9, 0.8, 0.7, 0.6], NAMES, ncols=4, save_to=tmp_path / "m.png"
+    )
     assert "a →" in fig.axes[0].get_title() and "(90%)" in fig.axes[0].get_title() and _saved(tmp_path / "m.png")
     table = pd.DataFrame({"class": NAMES, "accuracy": np.linspace(0.5, 0.95, 10)})
     fig = plots.plot_per_class_accuracy(table, save_to=tmp_path / "p.png")
@@ -97,8 +110,14 @@ def test_trust_and_use_figures(tmp_path, images):
     assert len(fig.axes[0].lines) == 1 and _saved(tmp_path / "c.png")
     fig = plots.plot_corruption_grid(images[0], {"noise": [images[1]] * 5, "blur": [images[2]] * 5})
     assert len(fig.axes) == 2 * 6 and fig.axes[1].get_title() == "severity 1"
-    table = pd.DataFrame([{"corruption": c, "severity": s, "tta": t, "accuracy": 0.5}
-                          for c in ("noise", "blur") for s in (1, 2) for t in ("none", "mirror")])
+    table = pd.DataFrame(
+        [
+            {"corruption": c, "severity": s, "tta": t, "accuracy": 0.5}
+            for c in ("noise", "blur")
+            for s in (1, 2)
+            for t in ("none", "mirror")
+        ]
+    )
     fig = plots.plot_corruption_accuracy(table, {"none": 0.8, "mirror": 0.82})
     assert [ax.get_title() for ax in fig.axes] == ["noise", "blur"]
     fig = plots.plot_grad_cam(images[:3], rng.random((3, 32, 32)), ["a", "b", "c"])

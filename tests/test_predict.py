@@ -52,8 +52,8 @@ def test_a_non_square_photo_is_centre_cropped_not_squashed(height, width):
 
 def test_transparency_is_composited_on_white():
     rgba = np.zeros((40, 40, 4), "uint8")  # black
-    rgba[:, :20, 3] = 0                     # left half fully transparent
-    rgba[:, 20:, 3] = 255                   # right half opaque
+    rgba[:, :20, 3] = 0  # left half fully transparent
+    rgba[:, 20:, 3] = 255  # right half opaque
     out = to_model_input(Image.fromarray(rgba, "RGBA"))
     assert np.all(out[:, :15] == 255) and np.all(out[:, 17:] == 0)
     half = np.zeros((8, 8, 4), "uint8")
@@ -134,11 +134,14 @@ def test_predict_images_with_the_published_model(quick_model, image_folder):
     assert line.startswith(f"{image_folder / 'a.png'}: {first['top'][0]['class']} ") and line.count("%") == 10
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"tta": "sideways"}, "unknown tta level 'sideways'"),
-    ({"top": 0}, "top must be a whole number from 1 to 10, got 0"),
-    ({"top": 11}, "top must be a whole number from 1 to 10, got 11"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"tta": "sideways"}, "unknown tta level 'sideways'"),
+        ({"top": 0}, "top must be a whole number from 1 to 10, got 0"),
+        ({"top": 11}, "top must be a whole number from 1 to 10, got 11"),
+    ],
+)
 def test_bad_settings_are_refused(quick_model, tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         predict_images(quick_model, [tmp_path], **kwargs)

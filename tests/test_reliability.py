@@ -14,7 +14,6 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-
 from fakes import random_images, write_batches
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -37,8 +36,24 @@ def test_sigterm_mid_epoch_then_restart_finishes_every_epoch(tmp_path, isolated_
     data = tmp_path / "cifar-10-batches-py"
     write_batches(data, random_images(300, 1), np.arange(300) % 10, random_images(20, 2), np.arange(20) % 10)
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "cifar_lib", "train", "--recipe", "baseline", "--out", str(out),
-               "--data", str(data), "--epochs", "3", "--batch-size", "16", "--verbose", "0"]
+    command = [
+        sys.executable,
+        "-m",
+        "cifar_lib",
+        "train",
+        "--recipe",
+        "baseline",
+        "--out",
+        str(out),
+        "--data",
+        str(data),
+        "--epochs",
+        "3",
+        "--batch-size",
+        "16",
+        "--verbose",
+        "0",
+    ]
     env = _child_env(isolated_cache)
 
     child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -64,18 +79,37 @@ def test_sigterm_mid_epoch_then_restart_finishes_every_epoch(tmp_path, isolated_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("parameter, message", [
-    ("EPOCHS=-1", "epochs must be a positive integer, got -1"),
-    ("RECIPE=turbo", "unknown recipe 'turbo'"),
-    ("PROFILE=quick", "PROFILE must be one of full, ci, got 'quick'"),
-])
+@pytest.mark.parametrize(
+    "parameter, message",
+    [
+        ("EPOCHS=-1", "epochs must be a positive integer, got -1"),
+        ("RECIPE=turbo", "unknown recipe 'turbo'"),
+        ("PROFILE=quick", "PROFILE must be one of full, ci, got 'quick'"),
+    ],
+)
 def test_pipeline_bad_value_fails_in_the_first_cells(parameter, message, tmp_path):
     """A bad value stops notebook 04 in its setup cell (the profile) or its recipe cell, before any data is loaded."""
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "cifar_lib", "pipeline", "--only", "04", "--profile", "ci", "--no-progress",
-         "--out", str(tmp_path / "run"), "-p", parameter],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "cifar_lib",
+            "pipeline",
+            "--only",
+            "04",
+            "--profile",
+            "ci",
+            "--no-progress",
+            "--out",
+            str(tmp_path / "run"),
+            "-p",
+            parameter,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 1
     assert "notebook 04_training.ipynb failed at" in result.stderr and message in result.stderr
@@ -87,9 +121,22 @@ def test_pipeline_bad_value_fails_in_the_first_cells(parameter, message, tmp_pat
 
 def test_pipeline_unknown_parameter_fails_before_running(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "cifar_lib", "pipeline", "--profile", "ci", "--out", str(tmp_path / "run"),
-         "-p", "EPOCHZ=3"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "cifar_lib",
+            "pipeline",
+            "--profile",
+            "ci",
+            "--out",
+            str(tmp_path / "run"),
+            "-p",
+            "EPOCHZ=3",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert "unknown parameter 'EPOCHZ'" in result.stderr
@@ -97,16 +144,25 @@ def test_pipeline_unknown_parameter_fails_before_running(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("recipe, overrides", [
-    ("baseline", {"batch_size": 32}),
-    ("fast", {"batch_size": 50}),
-])
+@pytest.mark.parametrize(
+    "recipe, overrides",
+    [
+        ("baseline", {"batch_size": 32}),
+        ("fast", {"batch_size": 50}),
+    ],
+)
 def test_same_seed_gives_the_same_first_epoch(recipe, overrides, tmp_path):
     from cifar_lib.data import CLASS_NAMES, CifarData
     from cifar_lib.training import train
 
-    data = CifarData(random_images(300, 7), np.arange(300) % 10, random_images(60, 8), np.arange(60) % 10,
-                     tuple(CLASS_NAMES), "synthetic")
+    data = CifarData(
+        random_images(300, 7),
+        np.arange(300) % 10,
+        random_images(60, 8),
+        np.arange(60) % 10,
+        tuple(CLASS_NAMES),
+        "synthetic",
+    )
     runs = [train(recipe, data, str(tmp_path / f"run{i}"), epochs=1, seed=3, verbose=0, **overrides) for i in (1, 2)]
     columns = [c for c in runs[0].history.columns if c.endswith(("loss", "accuracy"))]  # val_* or test_*
     assert len(columns) == 4

@@ -3,8 +3,15 @@
 import numpy as np
 import pytest
 
-from cifar_lib.reports import (classification_table, classification_text, confusion, misclassified,
-                               confused_pairs_both_ways, most_confused_pairs, per_class_accuracy)
+from cifar_lib.reports import (
+    classification_table,
+    classification_text,
+    confused_pairs_both_ways,
+    confusion,
+    misclassified,
+    most_confused_pairs,
+    per_class_accuracy,
+)
 
 NAMES = ("a", "b", "c")
 Y_TRUE = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2])

@@ -3,14 +3,13 @@
 import json
 import os
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
-
-import keras
-
-from cifar_lib.training import FAST, BASELINE, TrainingDiverged, TrainingInterrupted, checkpoints, get_recipe, train
 from fakes import stop_after, tensorboard_steps
+
+from cifar_lib.training import BASELINE, FAST, TrainingDiverged, TrainingInterrupted, checkpoints, get_recipe, train
 from cifar_lib.training.schedules import PiecewiseLinear, adam_time_decay
 
 ARTIFACTS = {"model.keras", "best.keras", "history.csv", "run.json"}
@@ -20,8 +19,18 @@ FAST_TINY = {"epochs": 2, "batch_size": 50}
 
 
 def test_seed_recipe_is_the_original():
-    assert (BASELINE.model, BASELINE.optimizer, BASELINE.learning_rate, BASELINE.lr_time_decay) == ("baseline", "adam", 3e-4, 1e-6)
-    assert (BASELINE.batch_size, BASELINE.epochs, BASELINE.val_fraction, BASELINE.augmentation) == (64, 100, 0.2, "baseline")
+    assert (BASELINE.model, BASELINE.optimizer, BASELINE.learning_rate, BASELINE.lr_time_decay) == (
+        "baseline",
+        "adam",
+        3e-4,
+        1e-6,
+    )
+    assert (BASELINE.batch_size, BASELINE.epochs, BASELINE.val_fraction, BASELINE.augmentation) == (
+        64,
+        100,
+        0.2,
+        "baseline",
+    )
     schedule = adam_time_decay()
     assert float(schedule(0)) == pytest.approx(3e-4)
     assert float(schedule(1_000_000)) == pytest.approx(3e-4 / 2)
@@ -209,8 +218,16 @@ def test_seconds_per_step_times_real_steps(learnable_data):
 @pytest.mark.slow
 def test_mixed_precision_run_trains_with_float32_weights_and_logits(learnable_data, tmp_path):
     """What a GPU gets by default (precision "auto" there): float16 math, float32 weights, the gate still works."""
-    result = train("quick", learnable_data, str(tmp_path / "run"), verbose=0, epochs=2, batch_size=50,
-                   widths=(8, 16, 16), precision="mixed_float16")
+    result = train(
+        "quick",
+        learnable_data,
+        str(tmp_path / "run"),
+        verbose=0,
+        epochs=2,
+        batch_size=50,
+        widths=(8, 16, 16),
+        precision="mixed_float16",
+    )
     assert result.run_info["precision"] == "mixed_float16"
     assert all(str(w.dtype) == "float32" for w in result.model.weights if "float" in str(w.dtype))
     assert result.model.layers[-1].compute_dtype == "float32"  # logits for the loss in float32

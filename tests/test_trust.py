@@ -38,7 +38,8 @@ def test_temperature_scaling_keeps_the_winner_and_fits_overconfidence():
     rescaled = calibration.with_temperature(overconfident, temperature)
     assert (rescaled.argmax(1) == overconfident.argmax(1)).all()
     assert calibration.expected_calibration_error(rescaled, sampled) < calibration.expected_calibration_error(
-        overconfident, sampled)
+        overconfident, sampled
+    )
 
 
 def test_accuracy_by_coverage_answers_the_most_confident_first():

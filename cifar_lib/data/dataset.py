@@ -7,7 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 
 CLASS_NAMES: tuple[str, ...] = (
-    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 )
 NUM_CLASSES = len(CLASS_NAMES)
 IMAGE_SHAPE = (32, 32, 3)

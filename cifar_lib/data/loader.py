@@ -24,7 +24,9 @@ def resolve_source(source: str | os.PathLike | None = None) -> str | None:
     return os.path.abspath(os.path.expanduser(path)) if path else None
 
 
-def load_cifar10(source: str | os.PathLike | None = None, *, allow_partial: bool = False, use_cache: bool = True) -> CifarData:
+def load_cifar10(
+    source: str | os.PathLike | None = None, *, allow_partial: bool = False, use_cache: bool = True
+) -> CifarData:
     """Load CIFAR-10 as uint8 images (N, 32, 32, 3) and int64 labels 0..9, class names in official order.
 
     ``source``: a ``cifar-10-python.tar.gz``, an extracted ``cifar-10-batches-py/`` folder, or a
@@ -63,5 +65,11 @@ def _download() -> CifarData:
             f"keras.datasets.cifar10: could not download CIFAR-10 ({type(exc).__name__}: {exc}). "
             f"On a machine without internet set {DATA_ENV_VAR} to a local copy."
         ) from None
-    return CifarData(x_train, y_train.reshape(-1).astype(np.int64), x_test, y_test.reshape(-1).astype(np.int64),
-                     CLASS_NAMES, "keras.datasets.cifar10")
+    return CifarData(
+        x_train,
+        y_train.reshape(-1).astype(np.int64),
+        x_test,
+        y_test.reshape(-1).astype(np.int64),
+        CLASS_NAMES,
+        "keras.datasets.cifar10",
+    )

@@ -38,7 +38,9 @@ def detect_layout(path: str) -> tuple[str, str]:
             return "archive", path
         raise DatasetError(f"{path}: unknown layout: a file that is not a CIFAR-10 tar.gz archive")
     for candidate in (path, os.path.join(path, BATCHES_DIR)):
-        if os.path.isfile(os.path.join(candidate, "data_batch_1")) or os.path.isfile(os.path.join(candidate, TEST_BATCH)):
+        if os.path.isfile(os.path.join(candidate, "data_batch_1")) or os.path.isfile(
+            os.path.join(candidate, TEST_BATCH)
+        ):
             return "batches", candidate
     if os.path.isfile(os.path.join(path, ARCHIVE_NAME)):
         return "archive", os.path.join(path, ARCHIVE_NAME)
@@ -64,7 +66,9 @@ def _batch_arrays(batch: dict, where: str) -> tuple[np.ndarray, np.ndarray]:
     except KeyError as exc:
         raise DatasetError(f"{where}: batch has no {exc.args[0]!r} entry") from None
     if data.ndim != 2 or data.shape[1] != 3072 or len(data) != len(labels):
-        raise DatasetError(f"{where}: expected data of shape (N, 3072) and N labels, got {data.shape} and {len(labels)}")
+        raise DatasetError(
+            f"{where}: expected data of shape (N, 3072) and N labels, got {data.shape} and {len(labels)}"
+        )
     bad = labels[(labels < 0) | (labels >= NUM_CLASSES)]
     if len(bad):
         raise DatasetError(f"{where}: labels out of range 0..9 (found {int(bad[0])})")
@@ -121,8 +125,10 @@ def tree_files(root: str, allow_partial: bool = False) -> dict[str, list[tuple[s
         if not os.path.isdir(split_dir):
             if allow_partial:
                 continue
-            raise DatasetError(f"{split_dir}: missing split folder (the tree needs train/ and test/; "
-                               "pass allow_partial=True to load what exists)")
+            raise DatasetError(
+                f"{split_dir}: missing split folder (the tree needs train/ and test/; "
+                "pass allow_partial=True to load what exists)"
+            )
         files, seen = [], set()
         for folder in _visible(os.listdir(split_dir)):
             class_dir = os.path.join(split_dir, folder)
@@ -138,8 +144,9 @@ def tree_files(root: str, allow_partial: bool = False) -> dict[str, list[tuple[s
             files += [(os.path.join(class_dir, n), label) for n in names]
         missing = [CLASS_NAMES[i] for i in range(NUM_CLASSES) if i not in seen]
         if missing and not allow_partial:
-            raise DatasetError(f"{split_dir}: missing class folders {', '.join(missing)} "
-                               "(pass allow_partial=True to load what exists)")
+            raise DatasetError(
+                f"{split_dir}: missing class folders {', '.join(missing)} (pass allow_partial=True to load what exists)"
+            )
         out[split] = sorted(files, key=lambda item: (item[1], item[0]))
     if not out:
         raise DatasetError(f"{root}: no train/ or test/ folder")
@@ -173,8 +180,9 @@ def read_tree(root: str, allow_partial: bool = False) -> Splits:
             continue
         files = listing[split]
         images = np.empty((len(files), *IMAGE_SHAPE), np.uint8)
-        progress = tqdm(files, desc=f"decoding {split}", unit="img", file=sys.stderr, mininterval=1.0,
-                        disable=len(files) < 2000)
+        progress = tqdm(
+            files, desc=f"decoding {split}", unit="img", file=sys.stderr, mininterval=1.0, disable=len(files) < 2000
+        )
         for i, (path, _) in enumerate(progress):
             images[i] = decode_image(path)
         out[split] = (images, np.array([label for _, label in files], np.int64))

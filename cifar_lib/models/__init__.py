@@ -6,10 +6,10 @@ inside itself, so a saved model is self-contained: feed it pixels, get predictio
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from cifar_lib.models.fast import build_fast_model
 from cifar_lib.models.baseline import build_baseline_model
+from cifar_lib.models.fast import build_fast_model
 
 _REGISTRY: dict[str, Callable[..., object]] = {
     "baseline": build_baseline_model,

@@ -99,8 +99,13 @@ def patch_matrix(images: np.ndarray, k: int) -> np.ndarray:
 def _batch_norm(name: str) -> layers.BatchNormalization:
     # built under a tf.distribute strategy with several replicas, the statistics are those of the
     # global batch (all-reduced), as on one device; on one device nothing changes
-    return layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, scale=False, name=name,
-                                     synchronized=tf.distribute.get_strategy().num_replicas_in_sync > 1)
+    return layers.BatchNormalization(
+        momentum=BN_MOMENTUM,
+        epsilon=BN_EPSILON,
+        scale=False,
+        name=name,
+        synchronized=tf.distribute.get_strategy().num_replicas_in_sync > 1,
+    )
 
 
 def _conv(filters: int, name: str) -> layers.Conv2D:
@@ -137,4 +142,3 @@ def build_fast_model(num_classes: int = 10, widths: tuple[int, int, int] = WIDTH
 def whitening_layer(model: keras.Model) -> Whitening:
     """The model's whitening layer."""
     return model.get_layer("whiten")
-

@@ -45,9 +45,11 @@ class Choice:
     def line(self) -> str:
         """The one-line summary a run prints before training."""
         net = "/".join(map(str, self.widths))
-        return (f"this machine trains {net} at {self.images_per_second:.0f} images/s: {self.epochs} epochs fit in "
-                f"{format_seconds(self.budget_seconds)} (about {self.predicted_seconds / 60:.1f} min of training after "
-                f"{self.measure_seconds:.0f} s of measuring), expected about {self.expected_accuracy:.1%} test accuracy")
+        return (
+            f"this machine trains {net} at {self.images_per_second:.0f} images/s: {self.epochs} epochs fit in "
+            f"{format_seconds(self.budget_seconds)} (about {self.predicted_seconds / 60:.1f} min of training after "
+            f"{self.measure_seconds:.0f} s of measuring), expected about {self.expected_accuracy:.1%} test accuracy"
+        )
 
     def overrides(self) -> dict:
         """The recipe fields this choice sets."""
@@ -58,11 +60,11 @@ class Choice:
         return {**dataclasses.asdict(self), "widths": list(self.widths)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Choice":
+    def from_dict(cls, d: dict) -> Choice:
         return cls(**{**d, "widths": tuple(d["widths"])})
 
 
-def parse_budget(text: "str | float | int") -> float:
+def parse_budget(text: str | float | int) -> float:
     """Seconds of a budget: 600, "600", "600s", "10m", "1.5h"; ValueError for anything else."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         seconds = float(text)
@@ -90,8 +92,11 @@ def load_frontier(path: Path = FRONTIER_TABLE) -> list[dict]:
 def expected_accuracy(rows: list[dict], widths: tuple, batch_size: int, epochs: int) -> float | None:
     """The frontier's accuracy for ``epochs`` of this network: measured, or interpolated between
     the two nearest measured epoch counts; None outside the measured range."""
-    points = sorted((r["epochs"], r["accuracy"]) for r in rows
-                    if tuple(r["widths"]) == tuple(widths) and r["batch_size"] == batch_size)
+    points = sorted(
+        (r["epochs"], r["accuracy"])
+        for r in rows
+        if tuple(r["widths"]) == tuple(widths) and r["batch_size"] == batch_size
+    )
     if not points or not points[0][0] <= epochs <= points[-1][0]:
         return None
     xs, ys = zip(*points)
@@ -122,8 +127,15 @@ def choose(rows: list[dict], speeds: dict, n_train: int, n_val: int, seconds_lef
     return best
 
 
-def plan(recipe: Recipe, budget_seconds: float, x_train: np.ndarray, y_train: np.ndarray, n_val: int,
-         rows: list[dict] | None = None, started: float | None = None) -> Choice:
+def plan(
+    recipe: Recipe,
+    budget_seconds: float,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    n_val: int,
+    rows: list[dict] | None = None,
+    started: float | None = None,
+) -> Choice:
     """Measure the candidate networks on this machine and choose what fits ``budget_seconds``.
 
     ``started``: ``time.perf_counter()`` when the budget began (default: now). Networks whose
@@ -156,11 +168,20 @@ def plan(recipe: Recipe, budget_seconds: float, x_train: np.ndarray, y_train: np
         (widths, batch), ips = slowest
         shortest = min(r["epochs"] for r in rows if tuple(r["widths"]) == widths and r["batch_size"] == batch)
         need = predicted_seconds(ips, shortest, len(x_train), n_val) / SAFETY + measured
-        raise ValueError(f"a budget of {budget_seconds:.0f} s is too short for this machine: the shortest measured run "
-                         f"({'/'.join(map(str, widths))}, {shortest} epochs on {len(x_train):,} images) needs about "
-                         f"{need:.0f} s here; give a larger budget, or train on a subset without one")
+        raise ValueError(
+            f"a budget of {budget_seconds:.0f} s is too short for this machine: the shortest measured run "
+            f"({'/'.join(map(str, widths))}, {shortest} epochs on {len(x_train):,} images) needs about "
+            f"{need:.0f} s here; give a larger budget, or train on a subset without one"
+        )
     widths, batch, epochs, accuracy, seconds = best
-    return Choice(budget_seconds=budget_seconds, widths=widths, batch_size=batch, epochs=epochs,
-                  images_per_second=round(speeds[(widths, batch)], 1), predicted_seconds=round(seconds, 1),
-                  measure_seconds=round(measured, 1), expected_accuracy=round(accuracy, 4),
-                  speeds={"/".join(map(str, w)) + f"@{b}": round(v, 1) for (w, b), v in speeds.items()})
+    return Choice(
+        budget_seconds=budget_seconds,
+        widths=widths,
+        batch_size=batch,
+        epochs=epochs,
+        images_per_second=round(speeds[(widths, batch)], 1),
+        predicted_seconds=round(seconds, 1),
+        measure_seconds=round(measured, 1),
+        expected_accuracy=round(accuracy, 4),
+        speeds={"/".join(map(str, w)) + f"@{b}": round(v, 1) for (w, b), v in speeds.items()},
+    )

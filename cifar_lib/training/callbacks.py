@@ -11,10 +11,10 @@ import keras
 import numpy as np
 import pandas as pd
 
+from cifar_lib.errors import TrainingDiverged
 from cifar_lib.files import atomic_write_text
 from cifar_lib.progress import report
 from cifar_lib.training import checkpoints
-from cifar_lib.errors import TrainingDiverged
 
 HISTORY_CSV = "history.csv"
 
@@ -96,8 +96,9 @@ class TensorBoardLog(keras.callbacks.Callback):
         import tensorflow as tf
 
         shutil.rmtree(self.logdir, ignore_errors=True)  # the saved history is the truth; rewrite from it
-        self._writers = {run: tf.summary.create_file_writer(os.path.join(self.logdir, run))
-                         for run in ("train", self.monitored)}
+        self._writers = {
+            run: tf.summary.create_file_writer(os.path.join(self.logdir, run)) for run in ("train", self.monitored)
+        }
         for row in self.recorder.rows:
             self._write(row)
         self._write_graph(tf)
@@ -121,9 +122,15 @@ class TensorBoardLog(keras.callbacks.Callback):
         import tensorflow as tf
 
         scalars = {
-            "train": {"epoch_loss": row.get("loss"), "epoch_accuracy": row.get("accuracy"),
-                      "epoch_learning_rate": row.get("learning_rate"), "epoch_seconds": row.get("train_seconds")},
-            self.monitored: dict(zip(("epoch_loss", "epoch_accuracy"), map(row.get, monitored_columns(self.monitored)))),
+            "train": {
+                "epoch_loss": row.get("loss"),
+                "epoch_accuracy": row.get("accuracy"),
+                "epoch_learning_rate": row.get("learning_rate"),
+                "epoch_seconds": row.get("train_seconds"),
+            },
+            self.monitored: dict(
+                zip(("epoch_loss", "epoch_accuracy"), map(row.get, monitored_columns(self.monitored)))
+            ),
         }
         for run, values in scalars.items():
             with self._writers[run].as_default(step=int(row["epoch"])):
@@ -154,7 +161,9 @@ class GateSchedule(keras.callbacks.Callback):
         self.epochs = epochs
 
     def on_epoch_begin(self, epoch, logs=None):
-        optimizer = getattr(self.model.optimizer, "inner_optimizer", self.model.optimizer)  # inside a LossScaleOptimizer
+        optimizer = getattr(
+            self.model.optimizer, "inner_optimizer", self.model.optimizer
+        )  # inside a LossScaleOptimizer
         optimizer.gate.assign(1.0 if epoch < self.epochs else 0.0)
 
 
@@ -208,7 +217,7 @@ class Lookahead(keras.callbacks.Callback):
         self._sync()
 
 
-def lookahead_decay(step: "np.ndarray | int", total_steps: int, every: int = 5) -> np.ndarray:
+def lookahead_decay(step: np.ndarray | int, total_steps: int, every: int = 5) -> np.ndarray:
     """airbench's decay rho at ``step``: 0.95 per step between pulls, times (progress)^3.
 
     Early on rho is near 0 (the weights barely feel the average); at the end it is 0.95**every,
@@ -233,7 +242,9 @@ class EpochLine(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         row = self.recorder.rows[-1]
-        report(f"epoch {row['epoch']:>3}/{self.epochs}  loss {row.get('loss', float('nan')):.4f}  "
-              f"accuracy {row.get('accuracy', float('nan')):.4f}  "
-              f"{self.monitored} accuracy {row.get(monitored_columns(self.monitored)[1], float('nan')):.4f}  "
-              f"{row['train_seconds']:.1f} s training, {row['seconds']:.1f} s with evaluation")
+        report(
+            f"epoch {row['epoch']:>3}/{self.epochs}  loss {row.get('loss', float('nan')):.4f}  "
+            f"accuracy {row.get('accuracy', float('nan')):.4f}  "
+            f"{self.monitored} accuracy {row.get(monitored_columns(self.monitored)[1], float('nan')):.4f}  "
+            f"{row['train_seconds']:.1f} s training, {row['seconds']:.1f} s with evaluation"
+        )

@@ -18,9 +18,8 @@ import shutil
 
 import keras
 
-from cifar_lib.files import atomic_path, atomic_write_text
-
 from cifar_lib.errors import CheckpointCorrupted, CheckpointWriteError
+from cifar_lib.files import atomic_path, atomic_write_text
 
 STATE_DIR = "checkpoint"
 KEEP = 2
@@ -65,7 +64,11 @@ def save(out_dir: str, epochs_done: int, model: keras.Model, state: dict) -> Che
         with contextlib.suppress(OSError):  # weights without their JSON are not a checkpoint
             os.remove(cp.weights_path)
         previous = find(out_dir)
-        kept = f"the checkpoint of epoch {previous[0].epochs_done} is intact" if previous else "no earlier checkpoint exists"
+        kept = (
+            f"the checkpoint of epoch {previous[0].epochs_done} is intact"
+            if previous
+            else "no earlier checkpoint exists"
+        )
         raise CheckpointWriteError(
             f"could not write the checkpoint of epoch {epochs_done} in {folder(out_dir)} "
             f"({exc.strerror or exc}); {kept}: free some space, then run again to resume"

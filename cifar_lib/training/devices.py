@@ -47,8 +47,10 @@ def logical_cpus(n: int) -> list:
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * n)
     except RuntimeError:
         if len(tf.config.list_logical_devices("CPU")) != n:
-            raise RuntimeError(f"cannot split the CPU into {n} devices: TensorFlow has already started in this "
-                               "process; use a fresh one (python -m cifar_lib train --devices cpu:N ...)") from None
+            raise RuntimeError(
+                f"cannot split the CPU into {n} devices: TensorFlow has already started in this "
+                "process; use a fresh one (python -m cifar_lib train --devices cpu:N ...)"
+            ) from None
     return tf.config.list_logical_devices("CPU")
 
 
@@ -64,7 +66,7 @@ class NestReducingMultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy)
     """
 
     def reduce(self, reduce_op, value, axis):
-        parent = super(NestReducingMultiWorkerStrategy, self)
+        parent = super()
 
         def one(v):
             local = v.values[0] if isinstance(v, tf.distribute.DistributedValues) else v

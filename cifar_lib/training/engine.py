@@ -23,24 +23,23 @@ import os
 import shutil
 import sys
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import keras
 import pandas as pd
 import tensorflow as tf
 
 from cifar_lib import config as cfg
+from cifar_lib.data import CifarData, stratified_subset, train_val_split
+from cifar_lib.errors import CheckpointCorrupted, TrainingInterrupted
 from cifar_lib.files import atomic_write_text
 from cifar_lib.progress import report
-from cifar_lib.data import CifarData, stratified_subset, train_val_split
 from cifar_lib.training import budget as budgets
 from cifar_lib.training import callbacks as cb
 from cifar_lib.training import checkpoints, devices, runlock
-from cifar_lib.errors import CheckpointCorrupted, TrainingInterrupted
 from cifar_lib.training.loop import compiled_model, fit_recipe, precision, steps_in_epoch
 from cifar_lib.training.recipes import Recipe, get_recipe
 from cifar_lib.training.runinfo import device_info, git_commit, package_versions
-
 
 RUN_JSON = "run.json"
 BUDGET_JSON = "budget.json"
@@ -61,15 +60,18 @@ class TrainResult:
     run_info: dict
 
 
-def resolve_recipe(recipe: "str | Recipe", *, subset: int | None = None, verbose: "int | str" = "auto",
-                   resume: str = "auto", **overrides) -> Recipe:
+def resolve_recipe(
+    recipe: str | Recipe, *, subset: int | None = None, verbose: int | str = "auto", resume: str = "auto", **overrides
+) -> Recipe:
     """The recipe with ``overrides`` (Recipe fields) applied; ValueError naming any bad setting.
 
     Also checks ``subset``, ``verbose`` and ``resume`` (see ``train``). Cheap: call it to check
     settings before loading data (``train`` calls it first too).
     """
     if verbose not in (0, 1, 2, "auto"):
-        raise ValueError(f"verbose must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto', got {verbose!r}")
+        raise ValueError(
+            f"verbose must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto', got {verbose!r}"
+        )
     if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int) or subset < 10):
         raise ValueError(f"subset must be an integer >= 10 (images), got {subset!r}")
     if resume not in RESUME_CHOICES:
@@ -77,7 +79,7 @@ def resolve_recipe(recipe: "str | Recipe", *, subset: int | None = None, verbose
     return get_recipe(recipe).replace(**overrides)
 
 
-def check_out_dir(out_dir: "str | os.PathLike") -> str:
+def check_out_dir(out_dir: str | os.PathLike) -> str:
     """``out_dir`` as a string; ValueError when it names something that is not a folder."""
     out_dir = os.fspath(out_dir)
     if not out_dir:
@@ -87,9 +89,19 @@ def check_out_dir(out_dir: "str | os.PathLike") -> str:
     return out_dir
 
 
-def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int | None = None,
-          verbose: "int | str" = "auto", resume: str = "auto", callbacks: Sequence = (),
-          budget_seconds: "float | str | None" = None, strategy=None, **overrides) -> TrainResult:
+def train(
+    recipe: str | Recipe,
+    data: CifarData,
+    out_dir: str,
+    *,
+    subset: int | None = None,
+    verbose: int | str = "auto",
+    resume: str = "auto",
+    callbacks: Sequence = (),
+    budget_seconds: float | str | None = None,
+    strategy=None,
+    **overrides,
+) -> TrainResult:
     """Train ``recipe`` on ``data`` into ``out_dir``; resumes an interrupted run, returns a finished one.
 
     ``subset``: train on a class-balanced subset of N training images. ``verbose``: 0 silent,
@@ -127,19 +139,29 @@ def train(recipe: "str | Recipe", data: CifarData, out_dir: str, *, subset: int 
         return _train_locked(recipe, data, out_dir, config, subset, verbose, resume, callbacks, started, strategy)
 
 
-def check_budget(recipe: Recipe, budget_seconds: "float | str", overrides: dict) -> float:
+def check_budget(recipe: Recipe, budget_seconds: float | str, overrides: dict) -> float:
     """The budget in seconds; ValueError for a bad value, a recipe without a frontier, or settings it would choose."""
     seconds = budgets.parse_budget(budget_seconds)
     if recipe.model != "fast":
         raise ValueError(f"a time budget chooses among the quick recipe's family; recipe {recipe.name!r} has none")
     clash = sorted(set(BUDGET_CHOOSES) & set(overrides))
     if clash:
-        raise ValueError(f"a time budget chooses {', '.join(BUDGET_CHOOSES)} itself; do not also set {', '.join(clash)}")
+        raise ValueError(
+            f"a time budget chooses {', '.join(BUDGET_CHOOSES)} itself; do not also set {', '.join(clash)}"
+        )
     return seconds
 
 
-def budget_choice(recipe: "str | Recipe", data: CifarData, out_dir: "str | os.PathLike", budget_seconds: "float | str",
-                  *, subset: int | None = None, started: float | None = None, **overrides) -> budgets.Choice:
+def budget_choice(
+    recipe: str | Recipe,
+    data: CifarData,
+    out_dir: str | os.PathLike,
+    budget_seconds: float | str,
+    *,
+    subset: int | None = None,
+    started: float | None = None,
+    **overrides,
+) -> budgets.Choice:
     """What a run of ``budget_seconds`` in ``out_dir`` trains: the choice saved there (budget.json)
     by an earlier call or an interrupted run, else a new one, measured on this machine and saved.
 
@@ -153,7 +175,9 @@ def budget_choice(recipe: "str | Recipe", data: CifarData, out_dir: "str | os.Pa
     if os.path.exists(path):
         with open(path) as f:
             saved = json.load(f)
-        if saved["budget_seconds"] == budget_seconds and saved["base_recipe"] == json.loads(json.dumps(recipe.to_dict())):
+        if saved["budget_seconds"] == budget_seconds and saved["base_recipe"] == json.loads(
+            json.dumps(recipe.to_dict())
+        ):
             choice = budgets.Choice.from_dict(saved["choice"])
             report(f"this folder's budget choice ({BUDGET_JSON}): {choice.line()}")
             return choice
@@ -161,15 +185,28 @@ def budget_choice(recipe: "str | Recipe", data: CifarData, out_dir: "str | os.Pa
     x_train, y_train, x_val, _, _ = _split(data, recipe.replace(batch_size=1), subset)
     choice = budgets.plan(recipe, budget_seconds, x_train, y_train, len(x_val), started=started)
     os.makedirs(out_dir, exist_ok=True)
-    atomic_write_text(path, json.dumps({"budget_seconds": budget_seconds, "base_recipe": recipe.to_dict(),
-                                        "choice": choice.to_dict()}, indent=2))
+    atomic_write_text(
+        path,
+        json.dumps(
+            {"budget_seconds": budget_seconds, "base_recipe": recipe.to_dict(), "choice": choice.to_dict()}, indent=2
+        ),
+    )
     report(choice.line())
     return choice
 
 
-def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, subset: int | None,
-                  verbose: "int | str", resume: str, extra_callbacks: Sequence = (),
-                  started: float | None = None, strategy=None) -> TrainResult:
+def _train_locked(
+    recipe: Recipe,
+    data: CifarData,
+    out_dir: str,
+    config: dict,
+    subset: int | None,
+    verbose: int | str,
+    resume: str,
+    extra_callbacks: Sequence = (),
+    started: float | None = None,
+    strategy=None,
+) -> TrainResult:
     checkpoint, state = _pick_checkpoint(out_dir, config, resume)
     cfg.configure_threads()
     cfg.set_seed(recipe.seed, deterministic=recipe.jit_compile is not True)
@@ -189,22 +226,39 @@ def _train_locked(recipe: Recipe, data: CifarData, out_dir: str, config: dict, s
     model = None
     if start_epoch < recipe.epochs:
         try:
-            model = fit_recipe(recipe, x_train, y_train, x_val, y_val, initial_epoch=start_epoch, restore=restore,
-                               callbacks=[*callbacks, *extra_callbacks], verbose=1 if verbose == 1 else 0,
-                               strategy=strategy)
+            model = fit_recipe(
+                recipe,
+                x_train,
+                y_train,
+                x_val,
+                y_val,
+                initial_epoch=start_epoch,
+                restore=restore,
+                callbacks=[*callbacks, *extra_callbacks],
+                verbose=1 if verbose == 1 else 0,
+                strategy=strategy,
+            )
         except KeyboardInterrupt:
             done = len(recorder.rows)
             raise TrainingInterrupted(
                 f"Training interrupted during epoch {done + 1} of {recipe.epochs}; "
-                + (f"{done} finished epoch{'s' if done > 1 else ''} saved in {checkpoints.folder(out_dir)}. "
-                   if done else "no epoch had finished. ")
+                + (
+                    f"{done} finished epoch{'s' if done > 1 else ''} saved in {checkpoints.folder(out_dir)}. "
+                    if done
+                    else "no epoch had finished. "
+                )
                 + "Run the same training again to resume."
             ) from None
     else:  # every epoch had finished when the run stopped (before run.json was written)
         model = compiled_model(recipe, steps_in_epoch(len(x_train), recipe))
         restore(model)
-    sizes = {"val_source": val_source, "n_train": len(x_train), "n_val": len(x_val),
-             "distribution": devices.describe(strategy or tf.distribute.get_strategy()), "precision": precision(recipe)}
+    sizes = {
+        "val_source": val_source,
+        "n_train": len(x_train),
+        "n_val": len(x_val),
+        "distribution": devices.describe(strategy or tf.distribute.get_strategy()),
+        "precision": precision(recipe),
+    }
     if "budget" in config:  # this process's seconds from the call to the end of training, measuring included
         sizes["budget_seconds_used"] = round(time.perf_counter() - started, 1)
     return _finish(model, recorder.rows, out_dir, config, recipe, sizes)
@@ -220,8 +274,10 @@ def _pick_checkpoint(out_dir: str, config: dict, resume: str) -> tuple[checkpoin
         return None, None
     if resume == "previous":
         if len(found) < 2:
-            raise ValueError(f"{checkpoints.folder(out_dir)} holds no checkpoint before epoch {found[0].epochs_done}; "
-                             "use resume='fresh' (CLI: --resume fresh) to start over")
+            raise ValueError(
+                f"{checkpoints.folder(out_dir)} holds no checkpoint before epoch {found[0].epochs_done}; "
+                "use resume='fresh' (CLI: --resume fresh) to start over"
+            )
         checkpoints.discard(found[0])
         found = found[1:]
     try:
@@ -247,12 +303,14 @@ def _choices(found: list[checkpoints.Checkpoint]) -> str:
     """What a user can do about a damaged newest checkpoint."""
     fresh = "start over from epoch 0 with resume='fresh' (CLI: --resume fresh)"
     if len(found) >= 2:
-        return (f"Resume from the checkpoint of epoch {found[1].epochs_done} with resume='previous' "
-                f"(CLI: --resume previous), or {fresh}")
+        return (
+            f"Resume from the checkpoint of epoch {found[1].epochs_done} with resume='previous' "
+            f"(CLI: --resume previous), or {fresh}"
+        )
     return f"No earlier checkpoint is kept: {fresh}"
 
 
-def clear_run(out_dir: "str | os.PathLike") -> None:
+def clear_run(out_dir: str | os.PathLike) -> None:
     """Delete what runs left in ``out_dir`` (models, history, run.json, TensorBoard logs, resume
     state); other files stay. RunFolderBusy while another process trains there."""
     out_dir = check_out_dir(out_dir)
@@ -283,8 +341,7 @@ def _split(data: CifarData, recipe: Recipe, subset: int | None):
     return x_train, y_train, x_val, y_val, val_source
 
 
-def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, monitored: str,
-               line_per_epoch: bool) -> list:
+def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, monitored: str, line_per_epoch: bool) -> list:
     """The run's own callbacks (records, checkpoints, logs); ``monitored``: "validation" or "test"."""
     callbacks: list = [cb.BatchNaNGuard()]
     recorder = cb.RunRecorder(out_dir, config, history, monitored)
@@ -301,7 +358,9 @@ def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, monito
     return callbacks
 
 
-def _finish(model: keras.Model, rows: list[dict], out_dir: str, config: dict, recipe: Recipe, sizes: dict) -> TrainResult:
+def _finish(
+    model: keras.Model, rows: list[dict], out_dir: str, config: dict, recipe: Recipe, sizes: dict
+) -> TrainResult:
     """Save the final model, history and run.json; remove the resume state."""
     model.save(os.path.join(out_dir, FINAL_MODEL))
     history = pd.DataFrame(rows)
@@ -314,11 +373,14 @@ def _finish(model: keras.Model, rows: list[dict], out_dir: str, config: dict, re
         **sizes,
         "epochs": len(rows),
         "final": {k: last.get(k) for k in ("loss", "accuracy", *cb.monitored_columns(sizes["val_source"]))},
-        **({"best_val_accuracy": max((r.get("val_accuracy", 0.0) for r in rows), default=None)}
-           if sizes["val_source"] == "validation" else {}),
+        **(
+            {"best_val_accuracy": max((r.get("val_accuracy", 0.0) for r in rows), default=None)}
+            if sizes["val_source"] == "validation"
+            else {}
+        ),
         "train_seconds": round(sum(r.get("train_seconds", 0.0) for r in rows), 1),
         "wall_seconds": round(sum(r.get("seconds", 0.0) for r in rows), 1),
-        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": package_versions(),
         "device": device_info(),
     }
@@ -330,8 +392,11 @@ def _finish(model: keras.Model, rows: list[dict], out_dir: str, config: dict, re
 
 def _same_config(saved: dict, config: dict) -> bool:
     """Same resolved recipe, data and subset: how the overrides were spelled does not matter."""
+
     def key(c: dict) -> str:  # as JSON, the way it is stored: a tuple and the list it was saved as are equal
-        return json.dumps([c.get("recipe"), c.get("data_source"), (c.get("overrides") or {}).get("subset")], sort_keys=True)
+        return json.dumps(
+            [c.get("recipe"), c.get("data_source"), (c.get("overrides") or {}).get("subset")], sort_keys=True
+        )
 
     return key(saved) == key(config)
 
@@ -344,9 +409,7 @@ def _finished_run(out_dir: str, config: dict) -> TrainResult | None:
     with open(path) as f:
         run_info = json.load(f)
     if not _same_config(run_info, config):
-        raise ValueError(
-            f"{out_dir} already holds a finished run with a different configuration; choose a new out_dir"
-        )
+        raise ValueError(f"{out_dir} already holds a finished run with a different configuration; choose a new out_dir")
     print(f"{out_dir} holds a finished run of this configuration: loading it instead of training again.")
     from cifar_lib.evaluation import load_model
 

@@ -8,7 +8,7 @@ TensorBoard. Notebook 4 shows this module's code as it runs.
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -27,9 +27,19 @@ WHITENING_SAMPLES = 5000  # images whose 2x2 patches estimate the whitening filt
 EVAL_BATCH = 500
 
 
-def fit_recipe(recipe: Recipe, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, *,
-               initial_epoch: int = 0, restore: Callable | None = None, callbacks: Sequence = (),
-               verbose: int = 0, strategy: tf.distribute.Strategy | None = None) -> keras.Model:
+def fit_recipe(
+    recipe: Recipe,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    initial_epoch: int = 0,
+    restore: Callable | None = None,
+    callbacks: Sequence = (),
+    verbose: int = 0,
+    strategy: tf.distribute.Strategy | None = None,
+) -> keras.Model:
     """Train ``recipe`` on uint8 images and integer labels, watching (x_val, y_val); the trained model.
 
     ``restore(model)``, for a resumed run, loads the weights and optimizer state of its last
@@ -41,17 +51,21 @@ def fit_recipe(recipe: Recipe, x_train: np.ndarray, y_train: np.ndarray, x_val: 
         model = compiled_model(recipe, steps_per_epoch)
         if restore is not None:
             restore(model)
-        elif recipe.model == "fast":  # whitening filters from the patch statistics of random training images (notebook 3)
+        elif (
+            recipe.model == "fast"
+        ):  # whitening filters from the patch statistics of random training images (notebook 3)
             sample = whitening_sample(x_train, WHITENING_SAMPLES, recipe.seed)
             whitening_layer(model).init_from_images(standardize(sample))
     model.fit(
         train_stream(recipe, x_train, one_hot(y_train), initial_epoch),
         validation_data=plain_stream(x_val, one_hot(y_val), EVAL_BATCH),
-        epochs=recipe.epochs, initial_epoch=initial_epoch,
+        epochs=recipe.epochs,
+        initial_epoch=initial_epoch,
         # the fast stream holds all epochs back to back, so Keras must be told where one ends
         steps_per_epoch=steps_per_epoch if recipe.augmentation == "fast" else None,
         callbacks=[*recipe_callbacks(recipe, steps_per_epoch), *callbacks],
-        verbose=verbose, shuffle=False,  # the streams shuffle themselves
+        verbose=verbose,
+        shuffle=False,  # the streams shuffle themselves
     )
     return model
 
@@ -67,8 +81,9 @@ def compiled_model(recipe: Recipe, steps_per_epoch: int) -> keras.Model:
     model.compile(  # under mixed_float16 Keras wraps the optimizer in a LossScaleOptimizer
         optimizer=make_optimizer(recipe, model, steps_per_epoch),
         # label smoothing 0.2 trains towards 0.82 for the true class and 0.02 for each other one
-        loss=keras.losses.CategoricalCrossentropy(from_logits=outputs_logits(model),
-                                                  label_smoothing=recipe.label_smoothing),
+        loss=keras.losses.CategoricalCrossentropy(
+            from_logits=outputs_logits(model), label_smoothing=recipe.label_smoothing
+        ),
         metrics=["accuracy"],
         jit_compile=recipe.jit_compile,
     )
@@ -149,6 +164,12 @@ def seconds_per_step(recipe: Recipe, images: np.ndarray, labels: np.ndarray, ste
     model = compiled_model(short, steps + warmup)
     stamps: list[float] = []
     clock = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: stamps.append(time.perf_counter()))
-    model.fit(train_stream(short, images[pick], one_hot(labels[pick])), epochs=1, steps_per_epoch=steps + warmup,
-              callbacks=[clock], verbose=0, shuffle=False)
-    return float(np.median(np.diff(stamps[warmup - 1:])))
+    model.fit(
+        train_stream(short, images[pick], one_hot(labels[pick])),
+        epochs=1,
+        steps_per_epoch=steps + warmup,
+        callbacks=[clock],
+        verbose=0,
+        shuffle=False,
+    )
+    return float(np.median(np.diff(stamps[warmup - 1 :])))

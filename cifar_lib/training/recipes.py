@@ -24,18 +24,18 @@ class Recipe:
     weight_decay: float = 0.0  # torch_sgd: decoupled, per 1024 examples
     bn_bias_lr_scale: float = 1.0
     # torch_sgd: the learning-rate multiplier through (fraction of training, value) knots: warm-up, then decay
-    lr_knots: "tuple[tuple[float, float], ...]" = ((0.0, 0.2), (0.23, 1.0), (1.0, 0.07))
+    lr_knots: tuple[tuple[float, float], ...] = ((0.0, 0.2), (0.23, 1.0), (1.0, 0.07))
     whiten_bias_epochs: int = 0
     ema_start_epoch: int | None = None  # lookahead/EMA of weights from this epoch on
     ema_every: int = 5
     drop_remainder: bool = False
-    jit_compile: "bool | str" = "auto"  # XLA on/off; see benchmarks/throughput.py for what wins where
+    jit_compile: bool | str = "auto"  # XLA on/off; see benchmarks/throughput.py for what wins where
     # "auto": mixed_float16 on a GPU (float16 math, float32 weights), float32 on a CPU; or a Keras dtype policy name
     precision: str = "auto"
-    widths: "tuple[int, ...] | None" = None  # fast-family nets: channels of the three conv groups
+    widths: tuple[int, ...] | None = None  # fast-family nets: channels of the three conv groups
     seed: int = 0
 
-    def replace(self, **overrides) -> "Recipe":
+    def replace(self, **overrides) -> Recipe:
         """A copy with some fields changed; unknown names raise a ValueError listing the valid ones."""
         valid = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(set(overrides) - valid)
@@ -43,7 +43,7 @@ class Recipe:
             raise ValueError(f"unknown recipe setting(s) {unknown}; valid settings: {sorted(valid)}")
         return dataclasses.replace(self, **overrides).validated()
 
-    def validated(self) -> "Recipe":
+    def validated(self) -> Recipe:
         """Check values; raises ValueError naming the bad setting."""
         if not isinstance(self.epochs, int) or self.epochs < 1:
             raise ValueError(f"epochs must be a positive integer, got {self.epochs!r}")
@@ -56,7 +56,9 @@ class Recipe:
         if self.optimizer not in ("adam", "torch_sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'torch_sgd', got {self.optimizer!r}")
         if self.precision not in ("auto", "float32", "mixed_float16", "mixed_bfloat16"):
-            raise ValueError(f"precision must be 'auto', 'float32', 'mixed_float16' or 'mixed_bfloat16', got {self.precision!r}")
+            raise ValueError(
+                f"precision must be 'auto', 'float32', 'mixed_float16' or 'mixed_bfloat16', got {self.precision!r}"
+            )
         if self.augmentation not in ("baseline", "fast", "none"):
             raise ValueError(f"augmentation must be 'baseline', 'fast' or 'none', got {self.augmentation!r}")
         return self
@@ -117,7 +119,7 @@ QUICK = FAST.replace(
 RECIPES: dict[str, Recipe] = {r.name: r for r in (QUICK, FAST, BASELINE)}
 
 
-def get_recipe(name: "str | Recipe") -> Recipe:
+def get_recipe(name: str | Recipe) -> Recipe:
     """The recipe called ``name`` (a Recipe passes through)."""
     if isinstance(name, Recipe):
         return name.validated()

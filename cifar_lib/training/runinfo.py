@@ -26,8 +26,10 @@ def gpu_names() -> list[str]:
     """The names of the GPUs TensorFlow sees (empty on a CPU-only machine)."""
     import tensorflow as tf
 
-    return [tf.config.experimental.get_device_details(g).get("device_name", g.name)
-            for g in tf.config.list_physical_devices("GPU")]
+    return [
+        tf.config.experimental.get_device_details(g).get("device_name", g.name)
+        for g in tf.config.list_physical_devices("GPU")
+    ]
 
 
 def device_info() -> dict:
@@ -36,8 +38,13 @@ def device_info() -> dict:
 
     gpus = tf.config.list_physical_devices("GPU")
     cpu = cpu_facts()
-    info = {"platform": platform.platform(), "cpu_count": cpu.cores, "gpus": [g.name for g in gpus], "cpu": cpu.describe(),
-            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TensorFlow's default")}
+    info = {
+        "platform": platform.platform(),
+        "cpu_count": cpu.cores,
+        "gpus": [g.name for g in gpus],
+        "cpu": cpu.describe(),
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TensorFlow's default"),
+    }
     info["device"] = "GPU: " + ", ".join(gpu_names()) if gpus else f"CPU ({info['cpu_count']} cores)"
     return info
 

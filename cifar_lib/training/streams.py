@@ -1,13 +1,13 @@
-"""tf.data input streams, the project's only tf.data code: the baseline's (Keras layers), the fast recipes', plain batches."""
+"""tf.data input streams, the project's only tf.data code: the baseline's, the fast recipes', plain batches."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
 
-from cifar_lib.augment import fast_augment, baseline_augmentation
+from cifar_lib.augment import baseline_augmentation, fast_augment
 
 
 def fast_train_stream(
@@ -45,12 +45,19 @@ def baseline_train_stream(
 ) -> tf.data.Dataset:
     """Reshuffled every epoch, augmented by the seed project's Keras layers, one epoch per iteration."""
     return make_dataset(
-        images, labels, batch_size, shuffle=True, seed=seed, augment=baseline_augmentation(seed),
+        images,
+        labels,
+        batch_size,
+        shuffle=True,
+        seed=seed,
+        augment=baseline_augmentation(seed),
         drop_remainder=drop_remainder,
     )
 
 
-def plain_stream(images: np.ndarray, labels: np.ndarray, batch_size: int, drop_remainder: bool = False) -> tf.data.Dataset:
+def plain_stream(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, drop_remainder: bool = False
+) -> tf.data.Dataset:
     """Unaugmented, unshuffled batches (also for evaluation)."""
     return make_dataset(images, labels, batch_size, shuffle=False, drop_remainder=drop_remainder)
 
