@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cifar_lib.augment import mirror  # noqa: F401  (the same flip as in training; part of this module's API)
+from cifar_lib.augment import mirror  # the same flip as in training (notebook 5 uses evaluation.mirror)
 
 TTA_LEVELS = ("none", "mirror", "mirror_translate")
 

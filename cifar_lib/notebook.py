@@ -123,8 +123,9 @@ class Lesson:
         print(f"{p.name} profile: using {len(x_train):,} training and {len(x_test):,} test images")
         return dataclasses.replace(data, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
 
-    def training_overrides(self, recipe: str, **settings) -> dict:
-        """The recipe overrides for this profile, checked before any work; ci also clears the run folder.
+    def prepare_run(self, recipe: str, **settings) -> dict:
+        """Get the notebook's main run ready: its recipe overrides for this profile, checked before any
+        work; in a profile with ``fresh_run`` (ci) this also deletes the previous run's files.
 
         ``settings``: the notebook's own knobs (epochs, batch_size, subset, ...); None means "the default".
         """

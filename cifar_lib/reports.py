@@ -25,19 +25,6 @@ def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequ
     return pd.DataFrame({"class": list(class_names), "correct": correct, "total": total, "accuracy": accuracy})
 
 
-def classification_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
-    """scikit-learn's classification report (precision, recall, f1, support) as a table."""
-    report = classification_report(
-        y_true,
-        y_pred,
-        labels=list(range(len(class_names))),
-        target_names=list(class_names),
-        output_dict=True,
-        zero_division=0,
-    )
-    return pd.DataFrame(report).T
-
-
 def classification_text(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]) -> str:
     """scikit-learn's classification report as printable text."""
     return classification_report(

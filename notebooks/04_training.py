@@ -56,7 +56,7 @@ lesson = setup(PROFILE, run_dir=RUN_DIR, figures_dir=FIGURES_DIR, seed=SEED)
 from cifar_lib import training
 
 # the recipe settings are checked here, before any data is loaded (in ci this also deletes the previous main run's files)
-overrides = lesson.training_overrides(
+overrides = lesson.prepare_run(
     RECIPE, epochs=EPOCHS, subset=SUBSET, batch_size=BATCH_SIZE, seed=SEED, val_fraction=VAL_FRACTION
 )
 for value in CANDIDATES or ():

@@ -60,27 +60,27 @@ def test_setup_resolves_profile_folders_and_refuses_unknown_profiles(tmp_path, m
         notebook.setup("quick")
 
 
-def test_ci_training_overrides_shrink_and_clear_the_run(tmp_path, monkeypatch):
+def test_ci_prepare_run_shrink_and_clear_the_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     lesson = notebook.setup("ci", run_dir=tmp_path / "run", verbose=False)
     (lesson.run_dir / "run.json").write_text("{}")
     (lesson.run_dir / "checkpoint").mkdir()
     (lesson.run_dir / "tensorboard").mkdir()
-    overrides = lesson.training_overrides("quick", epochs=None, subset=None, batch_size=None)
+    overrides = lesson.prepare_run("quick", epochs=None, subset=None, batch_size=None)
     assert overrides == {"epochs": 1, "batch_size": 256}
     assert not (lesson.run_dir / "run.json").exists() and not (lesson.run_dir / "checkpoint").exists()
     assert not (lesson.run_dir / "tensorboard").exists()
     with pytest.raises(ValueError, match="epochs must be a positive integer"):
-        lesson.training_overrides("quick", epochs=-1)
+        lesson.prepare_run("quick", epochs=-1)
     with pytest.raises(ValueError, match="unknown recipe 'turbo'"):
-        lesson.training_overrides("turbo")
+        lesson.prepare_run("turbo")
 
 
 def test_full_profile_keeps_the_recipe_and_the_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     lesson = notebook.setup("full", run_dir=tmp_path / "run", figures_dir=tmp_path / "figs", verbose=False)
     (lesson.run_dir / "run.json").write_text("{}")
-    assert lesson.training_overrides("quick", epochs=None) == {}
+    assert lesson.prepare_run("quick", epochs=None) == {}
     assert (lesson.run_dir / "run.json").exists()
     assert lesson.figure("a.png") == Path(tmp_path / "figs" / "a.png")
 

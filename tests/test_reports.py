@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from cifar_lib.reports import (
-    classification_table,
     classification_text,
     confused_pairs_both_ways,
     confusion,
@@ -57,7 +56,6 @@ def test_misclassified_most_confident_first():
 
 
 def test_classification_report():
-    table = classification_table(Y_TRUE, Y_PRED, NAMES)
-    assert table.loc["b", "recall"] == pytest.approx(1.0)
-    assert table.loc["b", "precision"] == pytest.approx(2 / 5)
-    assert "precision" in classification_text(Y_TRUE, Y_PRED, NAMES)
+    text = classification_text(Y_TRUE, Y_PRED, NAMES)
+    row = next(line.split() for line in text.splitlines() if line.split()[:1] == ["b"])
+    assert float(row[1]) == pytest.approx(2 / 5, abs=1e-3) and float(row[2]) == pytest.approx(1.0)  # precision, recall
