@@ -166,11 +166,52 @@ def draw(runs: list[dict], rows: list[dict], out: Path, speeds: dict | None = No
     return out
 
 
+def predict(run_json: Path, rows: list[dict], scales=(0.5, 1.0, 2.0)) -> list[str]:
+    """What a budgeted run's choice would be on machines ``scales`` times as fast as the one in ``run_json``.
+
+    Uses the speeds that run measured (its ``budget.speeds``), scaled, and its budget and image counts; the
+    measuring time is taken as that run's, divided by the scale.
+    """
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from cifar_lib.training import budget
+
+    info = json.loads(run_json.read_text())
+    choice = info["budget"]
+    measured = {}
+    for name, ips in choice["speeds"].items():
+        widths, batch = name.split("@")
+        measured[(tuple(int(w) for w in widths.split("/")), int(batch))] = ips
+    lines = []
+    for scale in scales:
+        speeds = {k: v * scale for k, v in measured.items()}
+        left = choice["budget_seconds"] - choice["measure_seconds"] / scale
+        best = budget.choose(rows, speeds, info["n_train"], info["n_val"], left)
+        if best is None:
+            lines.append(f"{scale:g}x as fast: nothing measured fits")
+            continue
+        widths, batch, epochs, accuracy, seconds = best
+        lines.append(
+            f"{scale:g}x as fast: {'/'.join(map(str, widths))}, batch {batch}, {epochs} epochs, "
+            f"{seconds:.0f} s predicted, expected {accuracy:.2%}"
+        )
+    return lines
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=str(ROOT / "figures" / "time_accuracy_frontier.png"))
     p.add_argument("--table", default=str(TABLE))
+    p.add_argument(
+        "--predict",
+        metavar="RUN_JSON",
+        help="a budgeted run's run.json: print the choice on machines half and twice as fast, then stop",
+    )
     args = p.parse_args()
+    if args.predict:
+        print("\n".join(predict(Path(args.predict), json.loads(Path(args.table).read_text())["rows"])))
+        return
     runs = complete_runs()
     rows = table(runs)
     Path(args.table).write_text(

@@ -64,9 +64,10 @@ for value in CANDIDATES or ():
 budget = lesson.time_budget(TIME_BUDGET, RECIPE, overrides)  # None in ci: a smoke run has a fixed size
 
 # %% [markdown] tags=[]
-# The line above says whether TensorFlow found a GPU. With one, `RECIPE = "fast"` is the better
-# choice: the same code runs there (this port has not been timed on a GPU; airbench94 itself
-# needs seconds). Without one, keep `"quick"`.
+# The line above says whether TensorFlow found a GPU. With one, the recipes train in
+# mixed precision (`precision="auto"`: float16 arithmetic, float32 weights) and the time budget
+# below can afford the fast network (`RECIPE = "fast"` trains it for its full 10 epochs). This
+# port has not been timed on a GPU; airbench94 itself needs seconds. Without one, keep `"quick"`.
 #
 # ## The Keras loop
 #
@@ -281,7 +282,10 @@ for row in budgets.load_frontier():
 # the budget (the measuring counts against it; the rest is a margin for the run's own
 # bookkeeping). Between two measured run lengths of one network the expected accuracy is
 # interpolated; nothing beyond the measured ones is extrapolated. The choice is saved in the
-# run folder (`budget.json`), so an interrupted run resumes with the same one.
+# run folder (`budget.json`), so an interrupted run resumes with the same one. The frontier's
+# runs used the recipe's label smoothing and all 50,000 training images, so its expected
+# accuracy is a guide for this run (which trains on the training share of the split, with the
+# setting chosen above), not a promise.
 
 # %% tags=[]
 if scores:
