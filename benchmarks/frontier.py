@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -139,6 +140,9 @@ def draw(runs: list[dict], rows: list[dict], out: Path, speeds: dict | None = No
     ax.axhline(85, color="grey", lw=0.8, ls="--")
     ax.text(0.99, 85.2, "85%", color="grey", fontsize=7, ha="right", transform=ax.get_yaxis_transform())
     ax.set_xscale("log")
+    ticks = [0.1, 0.2, 0.3, 0.4, 0.5]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.minorticks_off()
     ax.set_xlabel("training images processed, millions (log scale; the small numbers are the epochs)")
     ax.set_ylabel("final test accuracy, no TTA (%)")
     ax.legend(loc="lower right", fontsize=8, title="network", title_fontsize=8)
@@ -159,7 +163,7 @@ def draw(runs: list[dict], rows: list[dict], out: Path, speeds: dict | None = No
         fontsize=7,
         wrap=True,
     )
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
     plt.close(fig)
@@ -172,8 +176,6 @@ def predict(run_json: Path, rows: list[dict], scales=(0.5, 1.0, 2.0)) -> list[st
     Uses the speeds that run measured (its ``budget.speeds``), scaled, and its budget and image counts; the
     measuring time is taken as that run's, divided by the scale.
     """
-    import sys
-
     sys.path.insert(0, str(ROOT))
     from cifar_lib.training import budget
 
@@ -214,18 +216,16 @@ def main() -> None:
         return
     runs = complete_runs()
     rows = table(runs)
-    Path(args.table).write_text(
-        json.dumps(
-            {
-                "about": "written by benchmarks/frontier.py from benchmarks/records/: final test accuracy "
-                "(5,000 test images, "
-                "mean over seeds) of complete runs of the quick recipe's family on all 50,000 training images",
-                "rows": rows,
-            },
-            indent=1,
-        )
-        + "\n"
+    about = (
+        "written by benchmarks/frontier.py from benchmarks/records/: final test accuracy (5,000 test images, "
+        "mean over seeds) of complete runs of the quick recipe's family on all 50,000 training images"
     )
+    text = json.dumps({"about": about, "rows": rows}, indent=1) + "\n"
+    if not Path(args.table).exists() or Path(args.table).read_text() != text:
+        sys.path.insert(0, str(ROOT))
+        from cifar_lib.files import atomic_write_text
+
+        atomic_write_text(args.table, text)
     print(args.table)
     for r in rows:
         print(
