@@ -276,8 +276,8 @@ for row in budgets.load_frontier():
 
 # %% [markdown] tags=[]
 # `budget_choice` turns it into seconds for this machine: it times a few real training steps
-# of each network (input stream included; the first step builds the graph and is not
-# counted), predicts each configuration's training time, with the evaluation after each
+# of each network (input stream included; the first two build the graph and warm up and
+# are not counted), predicts each configuration's training time, with the evaluation after each
 # epoch, from that speed, and takes the most accurate one that fits in 93% of what is left of
 # the budget (the measuring counts against it; the rest is a margin for the run's own
 # bookkeeping). Between two measured run lengths of one network the expected accuracy is

@@ -25,7 +25,9 @@ from cifar_lib.training.recipes import Recipe
 FRONTIER_TABLE = Path(__file__).with_name("frontier.json")
 SAFETY = 0.93  # plan to use this share of the budget: the run's own bookkeeping (checkpoints, logs) and noise
 EVAL_SPEEDUP = 2.0  # a test pass runs at least this much faster per image than training (records/throughput.md)
-MEASURE_STEPS = 3  # timed steps per candidate network, after one step that traces the graph
+# timed steps per candidate network (their median), after two that trace the graph and warm up: a step
+# of the same network varies by +-20% from one to the next on a 2-core CPU, and the first ones are slower
+MEASURE_STEPS, MEASURE_WARMUP = 6, 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,7 +160,7 @@ def plan(
             if predicted_seconds(optimistic, shortest, len(x_train), n_val) > SAFETY * left:
                 continue
         candidate = recipe.replace(widths=widths, batch_size=batch)
-        ips = batch / seconds_per_step(candidate, x_train, y_train, steps=MEASURE_STEPS, warmup=1)
+        ips = batch / seconds_per_step(candidate, x_train, y_train, steps=MEASURE_STEPS, warmup=MEASURE_WARMUP)
         speeds[(widths, batch)] = ips
         previous = (flops, ips)
     measured = time.perf_counter() - started
