@@ -49,8 +49,9 @@ class Choice:
         net = "/".join(map(str, self.widths))
         return (
             f"this machine trains {net} at {self.images_per_second:.0f} images/s: {self.epochs} epochs fit in "
-            f"{format_seconds(self.budget_seconds)} (about {self.predicted_seconds / 60:.1f} min of training after "
-            f"{self.measure_seconds:.0f} s of measuring), expected about {self.expected_accuracy:.1%} test accuracy"
+            f"{format_seconds(self.budget_seconds)} (about {self.predicted_seconds / 60:.1f} min of training and "
+            f"evaluation after {self.measure_seconds:.0f} s of measuring), expected about "
+            f"{self.expected_accuracy:.1%} test accuracy"
         )
 
     def overrides(self) -> dict:
