@@ -14,7 +14,8 @@ benchmarks/records/step_profile.jsonl:
    side by side.
 2. **The loop around it**, as training images/s: the bare step (``model.fit`` on tensors in
    memory, as ``throughput.py`` does); the same with the recipe's augmented input stream
-   (``train_stream``); the same with the recipe's callbacks (lookahead, bias gate); and
+   (``train_stream``); the same with the recipe's callbacks (lookahead, bias gate), each the
+   median of its steps, in two interleaved rounds, the faster round kept; and
    ``train()`` itself (records, checkpoints, TensorBoard, the epoch line) on a subset of the
    real images, from its second epoch's ``train_seconds``. The input stream alone is timed too
    (batches/s with no training).
@@ -128,7 +129,7 @@ def op_profile(recipe, steps: int) -> dict:
     }
 
 
-def loop_costs(recipe, data, steps: int) -> dict:
+def loop_costs(recipe, data, steps: int, rounds: int = 2) -> dict:
     """Training images/s of the bare step, + the input stream, + the recipe's callbacks, and of train()."""
     import tensorflow as tf
 
@@ -140,13 +141,17 @@ def loop_costs(recipe, data, steps: int) -> dict:
     bare = tf.data.Dataset.from_tensor_slices((x, y)).batch(recipe.batch_size).prefetch(2)
     per_epoch = loop.steps_in_epoch(len(images), recipe)
     stream = loop.train_stream(recipe, images, one_hot(labels))
-    out = {}
-    model = loop.compiled_model(recipe, per_epoch)
-    out["bare step"] = fit_seconds_per_step(model, bare, steps)
-    model = loop.compiled_model(recipe, per_epoch)
-    out["+ input stream"] = fit_seconds_per_step(model, stream, steps)
-    model = loop.compiled_model(recipe, per_epoch)
-    out["+ recipe callbacks"] = fit_seconds_per_step(model, stream, steps, loop.recipe_callbacks(recipe, per_epoch))
+    variants = {
+        "bare step": (bare, lambda: ()),
+        "+ input stream": (stream, lambda: ()),
+        "+ recipe callbacks": (stream, lambda: loop.recipe_callbacks(recipe, per_epoch)),
+    }
+    medians: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):  # interleaved rounds: a slow moment of the machine hits one round, not one variant
+        for name, (dataset, callbacks) in variants.items():
+            model = loop.compiled_model(recipe, per_epoch)
+            medians[name].append(fit_seconds_per_step(model, dataset, steps, callbacks()))
+    out = {name: min(values) for name, values in medians.items()}  # the least disturbed round
     started, batches = time.perf_counter(), 0
     for _ in stream.take(steps + 2):
         batches += 1
@@ -165,7 +170,7 @@ def loop_costs(recipe, data, steps: int) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--recipe", default="quick", choices=("quick", "fast"))
-    p.add_argument("--steps", type=int, default=6, help="timed steps per measurement")
+    p.add_argument("--steps", type=int, default=12, help="timed steps per measurement (their median)")
     p.add_argument("--data", default=None, help="CIFAR-10 source (default $CIFAR10_DATA)")
     p.add_argument("--note", default="", help="what else ran on the machine meanwhile")
     args = p.parse_args()

@@ -117,6 +117,27 @@ def check_overrides(overrides: dict, declared: dict[Path, dict]) -> None:
             )
 
 
+def drop_progress_copies(path: Path, name: str) -> None:
+    """Remove from an executed notebook the copies of its progress lines meant for the terminal.
+
+    A kernel forwards what goes to its process's stderr into the notebook as well, so each
+    ``progress.report`` line would show twice there: once as printed, once with the ``[name]``
+    prefix that only the terminal needs.
+    """
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    prefix = f"  [{name}] "
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.outputs:
+            if output.output_type == "stream" and output.name == "stderr":
+                output.text = "".join(line for line in output.text.splitlines(True) if not line.startswith(prefix))
+        cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text)]
+    nbformat.write(nb, str(path))
+
+
 def tidy_for_commit(path: Path) -> None:
     """An executed notebook fit to commit: no papermill timings, streams merged, progress bars rendered."""
     import nbformat
@@ -209,6 +230,7 @@ def run_pipeline(
                 )
             except Exception as error:  # PapermillExecutionError, a dead kernel, a timeout, ...
                 raise PipelineError(_failure_message(path, error, output)) from error
+            drop_progress_copies(output, path.stem)
             if in_place:
                 tidy_for_commit(output)
                 shutil.copyfile(output, path)

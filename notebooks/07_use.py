@@ -139,8 +139,8 @@ plt.show()
 
 # %% [markdown] tags=[]
 # And on the most confident mistakes of these plain predictions (notebook 5's gallery ranks
-# the TTA predictions, so the two sets overlap but differ), for the class the model wrongly
-# chose:
+# the TTA predictions, so the ranking and the confidences differ from it, even where the
+# images are the same), for the class the model wrongly chose:
 
 # %% tags=[]
 from cifar_lib.reports import misclassified
@@ -185,8 +185,8 @@ for label, most in (("most marked quarter", True), ("least marked quarter", Fals
 #
 # Keras exports a trained model with `model.export(path, format=...)`: "tf_saved_model" and
 # "litert" work for this model as they are. Keras' own "onnx" export does not: its converter
-# (tf2onnx) leaves the exact GELU's `Erfc` operation unconverted and makes the normalization
-# constants extra inputs of the model, and onnxruntime refuses the file. Calling tf2onnx's
+# (tf2onnx) leaves the exact GELU's `Erfc` operation unconverted, so onnxruntime refuses the
+# file, and it also makes the normalization constants extra inputs of the model. Calling tf2onnx's
 # `from_keras` directly, with one input (`images`) and a short handler that writes Erfc(x) as
 # 1 - Erf(x) (ONNX has Erf), gives a model that runs (the cell after the exports shows Keras'
 # own ONNX file: its inputs, and onnxruntime's refusal). Each export is then loaded by its own runtime, without Keras' model code or
