@@ -12,7 +12,7 @@
 #   make lock       re-resolve requirements.txt into requirements.lock (the exact versions installed)
 #   make clean      delete run outputs and caches (keeps .venv); make distclean also deletes .venv
 # Data: set CIFAR10_DATA=/path/to/cifar10 on machines without internet (see README.md).
-# Options: PROFILE=ci|full (make run), PIPELINE_ARGS="--only 01,03 -p EPOCHS=2", PYTEST_ARGS="-x".
+# Options: PROFILE=ci|full (make run), PIPELINE_ARGS="--only 01,04 -p EPOCHS=2" (a set EPOCHS replaces notebook 4's time budget), PYTEST_ARGS="-x".
 
 PYTHON3 ?= python3
 VENV    := .venv

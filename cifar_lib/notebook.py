@@ -142,12 +142,22 @@ class Lesson:
         return overrides
 
     def time_budget(self, budget: str | float | None, recipe: str, overrides: dict) -> str | float | None:
-        """``budget`` when this profile uses one (checked against the recipe and the overrides), else None."""
+        """``budget`` when this profile uses one (checked against the recipe and the overrides), else None.
+
+        A budget chooses the epochs, the widths and the batch size itself: when the notebook sets
+        one of them (``EPOCHS=2``), that setting wins and the run has no budget.
+        """
+        from cifar_lib.training import check_budget, resolve_recipe
+        from cifar_lib.training.engine import BUDGET_CHOOSES
+
         if budget is None or not self.profile.time_budget:
             if budget is not None:
                 print(f"{self.profile.name} profile: no time budget (the run's size is fixed)")
             return None
-        from cifar_lib.training import check_budget, resolve_recipe
+        given = sorted(set(BUDGET_CHOOSES) & set(overrides))
+        if given:
+            print(f"{', '.join(given)} set: no time budget (it would choose {', '.join(given)} itself)")
+            return None
 
         check_budget(resolve_recipe(recipe, **overrides), budget, overrides)
         return budget

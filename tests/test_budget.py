@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 import pytest
 
@@ -35,11 +36,12 @@ def test_choose_takes_the_most_accurate_configuration_that_fits():
     speeds = {((8, 16, 16), 50): 1000.0, ((16, 32, 32), 50): 500.0}  # images/s
     n_train, n_val = 10_000, 2_000
     per_epoch = {w: budget.predicted_seconds(s, 1, n_train, n_val) for (w, _), s in speeds.items()}
-    assert per_epoch[(8, 16, 16)] == pytest.approx(11.0)  # 10,000 / 1,000 + 2,000 / (2 x 1,000)
+    # (10,000 + 2,000 / 2) images at 1,000 images/s, the loop running at LOOP_EFFICIENCY of the timed steps
+    assert per_epoch[(8, 16, 16)] == pytest.approx(11.0 / budget.LOOP_EFFICIENCY)
     roomy = budget.choose(ROWS, speeds, n_train, n_val, seconds_left=100)
-    assert roomy[:3] == ((16, 32, 32), 50, 2)  # 44 s: the wider net's 55% beats 3 epochs of the narrow one (50%)
+    assert roomy[:3] == ((16, 32, 32), 50, 2)  # 52 s: the wider net's 55% beats 3 epochs of the narrow one (50%)
     tight = budget.choose(ROWS, speeds, n_train, n_val, seconds_left=30)
-    assert tight[:3] == ((8, 16, 16), 50, 2) and tight[3] == pytest.approx(0.40)  # 22 s of 27.9 usable
+    assert tight[:3] == ((8, 16, 16), 50, 2) and tight[3] == pytest.approx(0.40)  # 26 s of 27.9 usable
     assert budget.choose(ROWS, speeds, n_train, n_val, seconds_left=10) is None
 
 
@@ -61,14 +63,16 @@ def tiny_frontier(monkeypatch):
 
 def test_budgeted_run_prints_and_records_its_choice(learnable_data, tmp_path, capsys, tiny_frontier):
     out = tmp_path / "run"
+    started = time.perf_counter()
     result = train("quick", learnable_data, str(out), verbose=0, budget_seconds="5m")
+    call_seconds = time.perf_counter() - started
     line = capsys.readouterr().out
     info = result.run_info
     choice = info["budget"]
     assert f"{choice['epochs']} epochs fit in 5 minutes" in line and "images/s" in line
     assert (tuple(info["recipe"]["widths"]), info["recipe"]["epochs"]) == ((16, 32, 32), 2)  # plenty of time: the best
     assert info["epochs"] == 2 and set(choice["speeds"]) == {"8/16/16@50", "16/32/32@50"}
-    assert 0 < choice["measure_seconds"] <= info["budget_seconds_used"] < 300
+    assert 0 < choice["measure_seconds"] <= info["budget_seconds_used"] <= call_seconds  # measuring counted once
     assert json.loads((out / "budget.json").read_text())["choice"] == choice
 
 

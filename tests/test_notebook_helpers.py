@@ -105,3 +105,15 @@ def test_find_model_prefers_the_run_then_the_published_model(tmp_path):
     assert lesson.find_model() == (tmp_path / "run" / "model.keras", {"val_source": "validation"})
     with pytest.raises(FileNotFoundError, match="nowhere.keras"):
         lesson.find_model(tmp_path / "nowhere.keras")
+
+
+def test_a_notebook_setting_that_the_budget_would_choose_switches_the_budget_off(tmp_path, monkeypatch, capsys):
+    from cifar_lib.notebook import setup
+
+    monkeypatch.delenv("CIFAR_PROFILE", raising=False)
+    lesson = setup("full", run_dir=tmp_path / "run", figures_dir=tmp_path / "figures", verbose=False)
+    assert lesson.time_budget("10m", "quick", {}) == "10m"
+    assert lesson.time_budget("10m", "quick", {"epochs": 2}) is None
+    assert "epochs set: no time budget" in capsys.readouterr().out
+    ci = setup("ci", run_dir=tmp_path / "ci", figures_dir=tmp_path / "figures", verbose=False)
+    assert ci.time_budget("10m", "quick", {}) is None

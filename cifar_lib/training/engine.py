@@ -127,9 +127,10 @@ def train(
     with runlock.hold(out_dir):
         config = {"overrides": dict(overrides, subset=subset), "data_source": data.source}
         if budget_seconds is not None:
+            measured_before = os.path.exists(os.path.join(out_dir, BUDGET_JSON))
             choice = budget_choice(recipe, data, out_dir, budget_seconds, subset=subset, started=started)
-            if choice.measure_seconds and time.perf_counter() - started < choice.measure_seconds:
-                started -= choice.measure_seconds  # measured earlier (budget_choice, or before an interruption)
+            if measured_before:  # by budget_choice or an interrupted run: its measuring counts too
+                started -= choice.measure_seconds
             recipe = recipe.replace(**choice.overrides())
             config["budget"] = choice.to_dict()
         config = {"recipe": recipe.to_dict(), **config, "git_commit": git_commit()}  # the code the run starts from
