@@ -1,5 +1,5 @@
 # CIFAR-10 tutorial: two commands do everything.
-#   make run        set up .venv (first time only), then run the five notebooks (papermill)
+#   make run        set up .venv (first time only), then run the seven notebooks (papermill)
 #   make test       set up .venv, then the unit tests and the notebooks under nbval (CI profile)
 # More:
 #   make test-fast  lint, then the unit tests without the slow ones (what to run after each change)

@@ -145,7 +145,8 @@ class Lesson:
         """``budget`` when this profile uses one (checked against the recipe and the overrides), else None.
 
         A budget chooses the epochs, the widths and the batch size itself: when the notebook sets
-        one of them (``EPOCHS=2``), that setting wins and the run has no budget.
+        one of them (``EPOCHS=2``), that setting wins and the run has no budget; so does a recipe
+        outside the quick recipe's family (the baseline).
         """
         from cifar_lib.training import check_budget, resolve_recipe
         from cifar_lib.training.engine import BUDGET_CHOOSES
@@ -153,6 +154,9 @@ class Lesson:
         if budget is None or not self.profile.time_budget:
             if budget is not None:
                 print(f"{self.profile.name} profile: no time budget (the run's size is fixed)")
+            return None
+        if resolve_recipe(recipe, **overrides).model != "fast":
+            print(f"recipe {recipe!r}: no time budget (the budget chooses within the quick recipe's family)")
             return None
         given = sorted(set(BUDGET_CHOOSES) & set(overrides))
         if given:

@@ -115,5 +115,6 @@ def test_a_notebook_setting_that_the_budget_would_choose_switches_the_budget_off
     assert lesson.time_budget("10m", "quick", {}) == "10m"
     assert lesson.time_budget("10m", "quick", {"epochs": 2}) is None
     assert "epochs set: no time budget" in capsys.readouterr().out
+    assert lesson.time_budget("10m", "baseline", {}) is None
     ci = setup("ci", run_dir=tmp_path / "ci", figures_dir=tmp_path / "figures", verbose=False)
     assert ci.time_budget("10m", "quick", {}) is None
