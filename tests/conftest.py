@@ -6,6 +6,7 @@ import tarfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import fakes
 import numpy as np
 import pytest
 from fakes import random_images, write_batches
@@ -69,17 +70,7 @@ def tiny_data():
 @pytest.fixture(scope="session")
 def learnable_data():
     """A learnable tiny CIFAR-shaped set: each class has its own colour, plus noise (400 train, 100 test)."""
-    rng = np.random.default_rng(0)
-    colours = rng.integers(0, 200, (10, 3))
-
-    def make(n):
-        y = np.arange(n) % 10
-        x = rng.integers(0, 56, (n, 32, 32, 3)) + colours[y][:, None, None, :]
-        return x.clip(0, 255).astype("uint8"), y.astype("int64")
-
-    x_train, y_train = make(400)
-    x_test, y_test = make(100)
-    return CifarData(x_train, y_train, x_test, y_test, tuple(CLASS_NAMES), "synthetic")
+    return fakes.learnable_data(400, 100)
 
 
 @pytest.fixture(scope="session")

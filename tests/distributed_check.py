@@ -18,23 +18,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
-def learnable_data(n_train: int = 256, n_test: int = 64):
-    """Each class has its own colour, plus noise (as the tests' ``learnable_data`` fixture)."""
-    import numpy as np
-
-    from cifar_lib.data import CLASS_NAMES, CifarData
-
-    rng = np.random.default_rng(0)
-    colours = rng.integers(0, 200, (10, 3))
-
-    def make(n):
-        y = np.arange(n) % 10
-        x = rng.integers(0, 56, (n, 32, 32, 3)) + colours[y][:, None, None, :]
-        return x.clip(0, 255).astype("uint8"), y.astype("int64")
-
-    return CifarData(*make(n_train), *make(n_test), tuple(CLASS_NAMES), "synthetic")
-
-
 RECIPE = dict(widths=(8, 16, 16), batch_size=64, epochs=2, seed=0)  # 4 steps per epoch, 2 replicas of 32
 
 
@@ -57,12 +40,12 @@ def main(mode: str, out: str) -> None:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import numpy as np
-    from fakes import stop_after
+    from fakes import learnable_data, stop_after
 
     from cifar_lib.training import TrainingInterrupted, train
     from cifar_lib.training.devices import strategy_for
 
-    data = learnable_data()
+    data = learnable_data(256, 64)
     if mode == "mirrored":
         one = train("quick", data, os.path.join(out, "one"), verbose=0, **RECIPE)
         mirrored = train(
