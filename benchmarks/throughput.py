@@ -8,7 +8,7 @@
 Uses random pixels (speed does not depend on the data), the recipe's model, batch size,
 optimizer and loss. Prints one JSON line per measurement: training images/s, GFLOP/s
 (3 x forward FLOPs per image: forward + backward) and the fraction of this CPU's fp32 peak
-(formula printed, see cifar_lib/hardware.py). oneDNN is a process-wide switch read when
+(``peak_gflops``, formula printed). oneDNN is a process-wide switch read when
 TensorFlow loads, so --sweep runs each combination in a fresh process.
 """
 
@@ -24,6 +24,27 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 RECIPES = ("quick", "fast", "baseline")
+# The textbook fp32 peak: cores x clock x (fp32 lanes per vector) x 2 (a fused multiply-add is 2 FLOP)
+# x FMA pipes per core, with 2 pipes (true of recent x86 server and desktop cores; some cores split
+# an AVX-512 instruction over two 256-bit halves, which halves the AVX-512 figure).
+FMA_PIPES = 2
+FP32_LANES = {"avx512": 16, "avx2": 8}  # anything else: 4 (SSE)
+
+
+def peak_gflops(cpu, fma_pipes: int = FMA_PIPES) -> float | None:
+    """fp32 peak in GFLOP/s of ``cpu`` (``hardware.cpu_facts()``); None when the clock is unknown."""
+    if cpu.ghz is None:
+        return None
+    return cpu.cores * cpu.ghz * FP32_LANES.get(cpu.vector_isa, 4) * 2 * fma_pipes
+
+
+def peak_formula(cpu, fma_pipes: int = FMA_PIPES) -> str:
+    """How ``peak_gflops`` got its number, spelled out."""
+    ghz = "?" if cpu.ghz is None else f"{cpu.ghz:.2f}"
+    peak = peak_gflops(cpu, fma_pipes)
+    value = "unknown" if peak is None else f"{peak:.0f} GFLOP/s"
+    lanes = f"{FP32_LANES.get(cpu.vector_isa, 4)} fp32 lanes ({cpu.vector_isa})"
+    return f"{cpu.cores} cores x {ghz} GHz x {lanes} x 2 (FMA) x {fma_pipes} FMA pipes = {value}"
 
 
 def measure(
@@ -71,7 +92,7 @@ def measure(
 
     cpu = cpu_facts()
     gflops = 3 * flops_per_image(model) * train_ips / 1e9
-    peak = cpu.peak_gflops()
+    peak = peak_gflops(cpu)
     return {
         "recipe": recipe.name,
         "batch_size": recipe.batch_size,
@@ -84,7 +105,7 @@ def measure(
         "inference_images_per_s": round(infer_ips, 1),
         "seconds_per_epoch": round(50_000 / train_ips, 1),
         "device": "GPU" if tf.config.list_physical_devices("GPU") else cpu.describe(),
-        "peak": cpu.peak_formula(),
+        "peak": peak_formula(cpu),
     }
 
 

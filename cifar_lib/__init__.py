@@ -9,10 +9,11 @@ Submodules (import what you need; importing this package does not import TensorF
 - ``cifar_lib.training``    recipes as data and the resumable ``train`` engine
 - ``cifar_lib.evaluation``  prediction with test-time augmentation, accuracy
 - ``cifar_lib.reports``     confusion matrix, per-class accuracy, most-confused pairs
+- ``cifar_lib.calibration``, ``corruptions``, ``explain``, ``predict``, ``export``: notebooks 6 and 7
 - ``cifar_lib.plots``       every figure of the tutorial
-- ``cifar_lib.pipeline``    runs the five notebooks with papermill
+- ``cifar_lib.pipeline``    runs the seven notebooks with papermill
 - ``cifar_lib.notebook``    the notebooks' one-line setup and helpers
-- ``cifar_lib.hardware``    CPU facts and the fp32 peak they imply
+- ``cifar_lib.hardware``    what this machine's CPU is (model, cores, clock, vector width)
 """
 
 import os

@@ -21,41 +21,21 @@ def _train(args: argparse.Namespace) -> int:
     from cifar_lib.data import load_cifar10
     from cifar_lib.training import check_budget, check_out_dir, monitored_columns, resolve_recipe, train
 
-    overrides = {
-        k: v
-        for k, v in {
-            "epochs": args.epochs,
-            "subset": args.subset,
-            "batch_size": args.batch_size,
-            "seed": args.seed,
-            "val_fraction": args.val_fraction,
-        }.items()
-        if v is not None
-    }
+    names = ("epochs", "subset", "batch_size", "seed", "val_fraction")
+    overrides = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
     verbose = "auto" if args.verbose == "auto" else int(args.verbose)
     recipe = resolve_recipe(args.recipe, verbose=verbose, resume=args.resume, **overrides)  # bad settings fail
     if args.budget is not None:  # before the data
         check_budget(recipe, args.budget, overrides)  # is loaded
     check_out_dir(args.out)
     data = load_cifar10(args.data)
-    result = train(
-        args.recipe,
-        data,
-        args.out,
-        verbose=verbose,
-        resume=args.resume,
-        budget_seconds=args.budget,
-        strategy=strategy,
-        **overrides,
-    )
-    info = result.run_info
+    options = {"verbose": verbose, "resume": args.resume, "budget_seconds": args.budget, "strategy": strategy}
+    info = train(args.recipe, data, args.out, **options, **overrides).run_info
     accuracy = info["final"][monitored_columns(info["val_source"])[1]]
-    used = (
-        f" ({info['budget_seconds_used']:.0f} s of the {info['budget']['budget_seconds']:.0f} s budget, "
-        "measuring included)"
-        if "budget_seconds_used" in info
-        else ""
-    )
+    used = ""
+    if "budget_seconds_used" in info:
+        budget = info["budget"]["budget_seconds"]
+        used = f" ({info['budget_seconds_used']:.0f} s of the {budget:.0f} s budget, measuring included)"
     print(
         f"done: {info['epochs']} epochs, {info['val_source']} accuracy "
         f"{accuracy:.4f}, training {info['train_seconds']:.0f} s{used}; artifacts in {args.out}"
@@ -76,19 +56,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     result = evaluate(model, x, y, tta=args.tta)
     table = per_class_accuracy(y, result["predicted"], data.class_names)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "model": args.model,
-                    "data": data.source,
-                    "n": result["n"],
-                    "tta": args.tta,
-                    "accuracy": result["accuracy"],
-                    "per_class": dict(zip(table["class"], table["accuracy"].round(4))),
-                },
-                indent=2,
-            )
-        )
+        found = {"model": args.model, "data": data.source, "n": result["n"], "tta": args.tta}
+        per_class = dict(zip(table["class"], table["accuracy"].round(4)))
+        print(json.dumps({**found, "accuracy": result["accuracy"], "per_class": per_class}, indent=2))
     else:
         print(f"{args.model}: test accuracy {result['accuracy']:.4f} on {result['n']} images (tta={args.tta})")
         print(table.to_string(index=False))
@@ -150,6 +120,29 @@ def _pipeline(args: argparse.Namespace) -> int:
     return pipeline.run_from_args(args)
 
 
+DATA_HELP = "CIFAR-10 source (default: $CIFAR10_DATA, else the official download)"
+
+
+def _add_model_options(parser: argparse.ArgumentParser, example: str, json_what: str, tta_action="store") -> None:
+    """--model, --tta and --json: what evaluate and predict share."""
+    parser.add_argument("--model", required=True, help=f"a saved .keras model, e.g. {example}")
+    tta_help = (
+        "test-time augmentation: none (default), mirror or mirror_translate; --tta alone: mirror_translate (6 views)"
+    )
+    choices = TTA_LEVELS if tta_action == "store" else None  # _TtaOrImage checks the level itself
+    parser.add_argument(
+        "--tta",
+        nargs="?",
+        const="mirror_translate",
+        default="none",
+        choices=choices,
+        action=tta_action,
+        metavar="LEVEL",
+        help=tta_help,
+    )
+    parser.add_argument("--json", action="store_true", help=f"print JSON instead of {json_what}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cifar_lib", description="CIFAR-10 tutorial tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -184,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         "mirrored: every GPU; multi-worker: one process per machine, the cluster in $TF_CONFIG; "
         "cpu:N: N logical devices of this CPU (to try tf.distribute on a laptop: slower)",
     )
-    t.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
+    t.add_argument("--data", help=DATA_HELP)
     t.add_argument(
         "--verbose",
         default="auto",
@@ -201,18 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_train)
 
     e = sub.add_parser("evaluate", help="test accuracy (and per-class accuracy) of a saved model")
-    e.add_argument("--model", required=True, help="a saved .keras model, e.g. models/cifar10_fast.keras")
-    e.add_argument("--data", help="CIFAR-10 source (default: $CIFAR10_DATA, else the official download)")
-    e.add_argument(
-        "--tta",
-        nargs="?",
-        const="mirror_translate",
-        default="none",
-        choices=TTA_LEVELS,
-        help="test-time augmentation; --tta alone means mirror_translate (6 views)",
-    )
+    _add_model_options(e, "models/cifar10_fast.keras", json_what="a table")
+    e.add_argument("--data", help=DATA_HELP)
     e.add_argument("--limit", type=int, help="evaluate a class-balanced sample of N test images")
-    e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.set_defaults(func=_evaluate)
 
     r = sub.add_parser(
@@ -221,24 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit status: 0 every image predicted, 1 some files could not be read, "
         "2 a bad model or setting, or no readable image at all",
     )
-    r.add_argument("--model", required=True, help="a saved .keras model, e.g. models/cifar10_quick.keras")
-    r.add_argument(
-        "--tta",
-        nargs="?",
-        const="mirror_translate",
-        default="none",
-        action=_TtaOrImage,
-        metavar="LEVEL",
-        help="test-time augmentation: none (default), mirror or mirror_translate; "
-        "--tta alone means mirror_translate (6 views)",
-    )
+    _add_model_options(r, "models/cifar10_quick.keras", json_what="one line per image", tta_action=_TtaOrImage)
     r.add_argument("--top", type=int, default=3, help="how many classes to show per image (default 3)")
-    r.add_argument("--json", action="store_true", help="print JSON instead of one line per image")
     r.add_argument(
-        "images",
-        nargs="*",
-        metavar="IMAGE_OR_FOLDER",
-        help="image files, or folders (their image files, not subfolders)",
+        "images", nargs="*", metavar="IMAGE_OR_FOLDER", help="image files, or folders (not their subfolders)"
     )
     r.set_defaults(func=_predict, leading_images=[])
 

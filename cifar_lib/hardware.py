@@ -1,13 +1,7 @@
-"""What this machine's CPU can do: cores, clock, vector width and the fp32 peak they imply.
+"""What this machine's CPU is: model, usable cores, clock, vector width (no TensorFlow here).
 
-No TensorFlow here: the benchmarks and the run records call it, and so does the notebooks'
-setup line. The peak is the textbook one,
-
-    peak FLOP/s = cores x clock x (fp32 lanes per vector) x 2 (a fused multiply-add is 2 FLOP)
-                  x FMA pipes per core
-
-with 2 FMA pipes per core (true of recent x86 server and desktop cores; some cores split an
-AVX-512 instruction over two 256-bit halves, which halves the AVX-512 figure).
+The run records, the notebooks' setup line and the benchmarks name the CPU with ``describe()``;
+``benchmarks/throughput.py`` turns these facts into the fp32 peak.
 """
 
 from __future__ import annotations
@@ -15,8 +9,6 @@ from __future__ import annotations
 import os
 import platform
 from dataclasses import dataclass
-
-FMA_PIPES = 2
 
 
 @dataclass(frozen=True)
@@ -29,31 +21,11 @@ class CpuFacts:
     vector_isa: str  # "avx512" | "avx2" | "other"
     flags: frozenset[str]
 
-    @property
-    def fp32_lanes(self) -> int:
-        return {"avx512": 16, "avx2": 8}.get(self.vector_isa, 4)
-
-    def peak_gflops(self, fma_pipes: int = FMA_PIPES) -> float | None:
-        """fp32 peak in GFLOP/s (None when the clock is unknown)."""
-        if self.ghz is None:
-            return None
-        return self.cores * self.ghz * self.fp32_lanes * 2 * fma_pipes
-
-    def peak_formula(self, fma_pipes: int = FMA_PIPES) -> str:
-        ghz = "?" if self.ghz is None else f"{self.ghz:.2f}"
-        peak = self.peak_gflops(fma_pipes)
-        value = "unknown" if peak is None else f"{peak:.0f} GFLOP/s"
-        return (
-            f"{self.cores} cores x {ghz} GHz x {self.fp32_lanes} fp32 lanes ({self.vector_isa}) "
-            f"x 2 (FMA) x {fma_pipes} FMA pipes = {value}"
-        )
-
     def describe(self) -> str:
         extras = [f for f in ("avx512_bf16", "avx_vnni", "amx_tile") if f in self.flags]
         ghz = "" if self.ghz is None else f" at {self.ghz:.2f} GHz"
-        return f"{self.model}, {self.cores} cores{ghz}, {self.vector_isa}" + (
-            f" (+{', '.join(extras)})" if extras else ""
-        )
+        plus = f" (+{', '.join(extras)})" if extras else ""
+        return f"{self.model}, {self.cores} cores{ghz}, {self.vector_isa}{plus}"
 
 
 def cpu_facts(cpuinfo_path: str = "/proc/cpuinfo") -> CpuFacts:

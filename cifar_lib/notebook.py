@@ -28,52 +28,29 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent  # the project this package
 
 @dataclasses.dataclass(frozen=True)
 class Profile:
-    """How much work a notebook does: ``full`` is the real thing, ``ci`` a smoke test of minutes."""
+    """How much work a notebook does: ``full`` (the defaults) is the real thing, ``ci`` a smoke test of minutes."""
 
-    name: str
-    train_images: int | None  # None: all of them
-    test_images: int | None
-    epochs: int | None  # None: the recipe's own
-    batch_size: int | None
-    fresh_run: bool  # start training from scratch every time (ci: the run folder is a scratch area)
-    small_images: int  # short comparison runs (tuning, exercises): this many training images ...
-    small_epochs: int  # ... for this many epochs ...
-    small_batch: int  # ... at this batch size
-    corruption_images: int  # test images notebook 6 corrupts (6 corruptions x 5 severities each)
-    time_budget: bool  # notebook 4's TIME_BUDGET applies (ci: no, a smoke run has a fixed size)
+    name: str = "full"
+    train_images: int | None = None  # None: all of them
+    test_images: int | None = None
+    epochs: int | None = None  # None: the recipe's own
+    batch_size: int | None = None
+    fresh_run: bool = False  # start training from scratch every time (ci: the run folder is a scratch area)
+    small_images: int = 5000  # short comparison runs (tuning, exercises): this many training images ...
+    small_epochs: int = 4  # ... for this many epochs ...
+    small_batch: int = 256  # ... at this batch size
+    corruption_images: int = 1000  # test images notebook 6 corrupts (6 corruptions x 5 severities each)
+    time_budget: bool = True  # notebook 4's TIME_BUDGET applies (ci: no, a smoke run has a fixed size)
 
     def small_run(self) -> dict:
         """``train`` settings of a short comparison run: about a minute on a 2-core CPU in full, seconds in ci."""
         return {"subset": self.small_images, "epochs": self.small_epochs, "batch_size": self.small_batch}
 
 
+CI_SMALL = {"small_images": 512, "small_epochs": 1, "small_batch": 128, "corruption_images": 100}
 PROFILES: dict[str, Profile] = {
-    "full": Profile(
-        "full",
-        None,
-        None,
-        None,
-        None,
-        fresh_run=False,
-        small_images=5000,
-        small_epochs=4,
-        small_batch=256,
-        corruption_images=1000,
-        time_budget=True,
-    ),
-    "ci": Profile(
-        "ci",
-        1024,
-        500,
-        1,
-        256,
-        fresh_run=True,
-        small_images=512,
-        small_epochs=1,
-        small_batch=128,
-        corruption_images=100,
-        time_budget=False,
-    ),
+    "full": Profile(),
+    "ci": Profile("ci", 1024, 500, 1, 256, fresh_run=True, time_budget=False, **CI_SMALL),
 }
 
 
@@ -151,19 +128,19 @@ class Lesson:
         from cifar_lib.training import check_budget, resolve_recipe
         from cifar_lib.training.engine import BUDGET_CHOOSES
 
-        if budget is None or not self.profile.time_budget:
-            if budget is not None:
-                print(f"{self.profile.name} profile: no time budget (the run's size is fixed)")
+        if budget is None:
             return None
-        if resolve_recipe(recipe, **overrides).model != "fast":
-            print(f"recipe {recipe!r}: no time budget (the budget chooses within the quick recipe's family)")
-            return None
-        given = sorted(set(BUDGET_CHOOSES) & set(overrides))
-        if given:
-            print(f"{', '.join(given)} set: no time budget (it would choose {', '.join(given)} itself)")
-            return None
-
-        check_budget(resolve_recipe(recipe, **overrides), budget, overrides)
+        resolved = resolve_recipe(recipe, **overrides)
+        given = ", ".join(sorted(set(BUDGET_CHOOSES) & set(overrides)))
+        for applies, who, why in (
+            (not self.profile.time_budget, f"{self.profile.name} profile", "the run's size is fixed"),
+            (resolved.model != "fast", f"recipe {recipe!r}", "the budget chooses within the quick recipe's family"),
+            (bool(given), f"{given} set", f"it would choose {given} itself"),
+        ):
+            if applies:
+                print(f"{who}: no time budget ({why})")
+                return None
+        check_budget(resolved, budget, overrides)
         return budget
 
     def find_model(self, model_path: str | Path | None = None) -> tuple[Path, dict | None]:

@@ -117,38 +117,31 @@ def check_overrides(overrides: dict, declared: dict[Path, dict]) -> None:
             )
 
 
-def drop_progress_copies(path: Path, name: str) -> None:
-    """Remove from an executed notebook the copies of its progress lines meant for the terminal.
+def tidy(path: Path, name: str, for_commit: bool) -> None:
+    """One pass over an executed notebook: drop the terminal's copies of its progress lines, and
+    (``for_commit``) papermill's timings, with the streams merged and progress bars rendered.
 
     A kernel forwards what goes to its process's stderr into the notebook as well, so each
     ``progress.report`` line would show twice there: once as printed, once with the ``[name]``
     prefix that only the terminal needs.
     """
     import nbformat
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     nb = nbformat.read(str(path), as_version=4)
     prefix = f"  [{name}] "
     for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for output in cell.outputs:
+        for output in cell.get("outputs", []):
             if output.output_type == "stream" and output.name == "stderr":
                 output.text = "".join(line for line in output.text.splitlines(True) if not line.startswith(prefix))
-        cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text)]
-    nbformat.write(nb, str(path))
-
-
-def tidy_for_commit(path: Path) -> None:
-    """An executed notebook fit to commit: no papermill timings, streams merged, progress bars rendered."""
-    import nbformat
-    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
-
-    nb = nbformat.read(str(path), as_version=4)
-    nb.metadata.pop("papermill", None)
-    for cell in nb.cells:
-        cell.metadata.pop("papermill", None)
-        cell.metadata.pop("execution", None)
-    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text)]
+        if for_commit:
+            cell.metadata.pop("papermill", None)
+            cell.metadata.pop("execution", None)
+    if for_commit:
+        nb.metadata.pop("papermill", None)
+        nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     nbformat.write(nb, str(path))
 
 
@@ -230,9 +223,8 @@ def run_pipeline(
                 )
             except Exception as error:  # PapermillExecutionError, a dead kernel, a timeout, ...
                 raise PipelineError(_failure_message(path, error, output)) from error
-            drop_progress_copies(output, path.stem)
+            tidy(output, path.stem, for_commit=in_place)
             if in_place:
-                tidy_for_commit(output)
                 shutil.copyfile(output, path)
             log.info("[%d/%d] %s done in %.1f s", number, len(selected), path.name, time.monotonic() - started)
             done.append(path if in_place else output)
@@ -244,29 +236,22 @@ def run_pipeline(
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the pipeline's options to ``parser`` (``python -m cifar_lib pipeline``)."""
-    parser.add_argument(
+    add = parser.add_argument
+    add(
         "--profile",
         choices=PROFILES,
-        default=None,
         help=f"full: the real thing; ci: tiny subsets, 1 epoch (default: ${PROFILE_ENV_VAR} or full)",
     )
-    parser.add_argument("--only", metavar="NN,NN", default=None, help="run only these notebooks, e.g. --only 01,03")
-    parser.add_argument("--out", metavar="DIR", default=None, help="run folder (default: runs/pipeline-<profile>)")
-    parser.add_argument(
+    add("--only", metavar="NN,NN", help="run only these notebooks, e.g. --only 01,03")
+    add("--out", metavar="DIR", help="run folder (default: runs/pipeline-<profile>)")
+    add(
         "--in-place",
         action="store_true",
         help="write the executed notebooks back into notebooks/ (refreshes the committed outputs)",
     )
-    parser.add_argument(
-        "--data", metavar="PATH", default=None, help=f"CIFAR-10 source (default: ${DATA_ENV_VAR} or download)"
-    )
-    parser.add_argument(
-        "--figures",
-        metavar="DIR",
-        default=None,
-        help="figures folder (default: figures/ for full, <out>/figures for ci)",
-    )
-    parser.add_argument(
+    add("--data", metavar="PATH", help=f"CIFAR-10 source (default: ${DATA_ENV_VAR} or download)")
+    add("--figures", metavar="DIR", help="figures folder (default: figures/ for full, <out>/figures for ci)")
+    add(
         "-p",
         "--parameter",
         dest="parameters",
@@ -275,13 +260,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         default=[],
         help="set a parameter of every notebook that declares it (repeatable)",
     )
-    parser.add_argument(
-        "--notebooks", metavar="DIR", default=None, help="notebooks folder (default: the project's notebooks/)"
-    )
-    parser.add_argument("--kernel", default="python3", help="Jupyter kernel name (default: python3)")
-    parser.add_argument("--list", action="store_true", help="list the notebooks and their parameters, run nothing")
-    parser.add_argument("--log-output", action="store_true", help="stream every cell's output to stderr")
-    parser.add_argument("--no-progress", action="store_true", help="no cell progress bar")
+    add("--notebooks", metavar="DIR", help="notebooks folder (default: the project's notebooks/)")
+    add("--kernel", default="python3", help="Jupyter kernel name (default: python3)")
+    add("--list", action="store_true", help="list the notebooks and their parameters, run nothing")
+    add("--log-output", action="store_true", help="stream every cell's output to stderr")
+    add("--no-progress", action="store_true", help="no cell progress bar")
     return parser
 
 

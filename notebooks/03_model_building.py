@@ -140,7 +140,7 @@ show_source(
 # ### The whitening initialisation
 #
 # Before training, the training code (`loop.fit_recipe`) estimates the patch statistics from
-# 5,000 training images (`loop.WHITENING_SAMPLES`) and sets the whitening kernel from their eigenvectors. The images are
+# 5,000 training images (the recipe's `whiten_images`) and sets the whitening kernel from their eigenvectors. The images are
 # drawn **at random**: an image-folder copy is sorted by class, and the first 5,000 would all
 # be airplanes (notebook 1), one class's patches instead of the dataset's (exercise 3 fits the
 # filters to 1,000 airplanes and measures what they do to the outputs' variances). The layer's `build` shows which weight is frozen and which one trains:

@@ -76,7 +76,7 @@ budget = lesson.time_budget(TIME_BUDGET, RECIPE, overrides)  # None in ci: a smo
 # and `fit` it on a stream of batches while it watches a second set:
 
 # %% tags=[]
-from cifar_lib.training import callbacks, loop, optimizer, schedules
+from cifar_lib.training import lookahead, loop, optimizer, schedules
 
 show_source(loop.fit_recipe, loop.compiled_model)
 
@@ -171,14 +171,14 @@ print(f"loss of a 99% sure correct prediction: {float(smoothing_loss(target, tar
 # training, where the steps are small and noisy, is averaged strongly.
 
 # %% tags=[]
-show_source(callbacks.lookahead_decay, callbacks.Lookahead.on_train_batch_end, callbacks.Lookahead._update)
+show_source(lookahead.lookahead_decay, lookahead.Lookahead.on_train_batch_end, lookahead.Lookahead._update)
 
 # %% tags=[]
 steps = np.arange(0, 1001)
 fig, ax = plt.subplots(1, 2, figsize=(9, 3))
 ax[0].plot(steps / 1000, [float(schedule(s)) for s in steps])
 ax[0].set(title="learning-rate multiplier", xlabel="fraction of training")
-ax[1].plot(steps / 1000, callbacks.lookahead_decay(steps, 1000, every=5))
+ax[1].plot(steps / 1000, lookahead.lookahead_decay(steps, 1000, every=5))
 ax[1].set(title="lookahead decay rho (used from the 4th epoch)", xlabel="fraction of training")
 fig.tight_layout()
 plt.show()

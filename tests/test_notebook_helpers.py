@@ -21,19 +21,30 @@ flags\t\t: fpu sse avx avx2 fma
 """
 
 
+def throughput_benchmark():
+    import importlib.util
+
+    path = Path(__file__).parent.parent / "benchmarks" / "throughput.py"
+    spec = importlib.util.spec_from_file_location("throughput", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_cpu_facts_and_peak_from_cpuinfo(tmp_path):
     path = tmp_path / "cpuinfo"
     path.write_text(CPUINFO)
     facts = cpu_facts(str(path))
     assert facts.model == "Example CPU" and facts.vector_isa == "avx2" and facts.ghz == pytest.approx(2.45)
     # cores x GHz x 8 lanes x 2 (FMA) x 2 pipes
-    assert facts.peak_gflops() == pytest.approx(facts.cores * 2.45 * 8 * 2 * 2)
-    assert "8 fp32 lanes (avx2)" in facts.peak_formula()
+    throughput = throughput_benchmark()
+    assert throughput.peak_gflops(facts) == pytest.approx(facts.cores * 2.45 * 8 * 2 * 2)
+    assert "8 fp32 lanes (avx2)" in throughput.peak_formula(facts)
 
 
 def test_cpu_facts_without_cpuinfo(tmp_path):
     facts = cpu_facts(str(tmp_path / "missing"))
-    assert facts.ghz is None and facts.peak_gflops() is None and facts.cores >= 1
+    assert facts.ghz is None and throughput_benchmark().peak_gflops(facts) is None and facts.cores >= 1
 
 
 def test_display_path_hides_machine_folders(tmp_path, monkeypatch):

@@ -170,7 +170,7 @@ def test_seconds_to_thresholds_counts_float32_accuracy_as_reached():
 
 
 def test_lookahead_decay_follows_airbench():
-    from cifar_lib.training.callbacks import lookahead_decay
+    from cifar_lib.training.lookahead import lookahead_decay
 
     assert lookahead_decay(0, 100) == 0.0
     assert lookahead_decay(100, 100, every=5) == pytest.approx(0.95**5)
@@ -182,7 +182,25 @@ def test_quick_recipe_is_the_fast_recipe_cut_to_a_cpu_budget():
 
     changed = {k for k, v in QUICK.to_dict().items() if v != FAST.to_dict()[k]}
     assert changed == {"name", "widths", "epochs", "batch_size"}
-    assert QUICK.model_options() == {"widths": QUICK.widths} and FAST.model_options() == {}
+    assert QUICK.model_options()["widths"] == QUICK.widths and "widths" not in FAST.model_options()
+    assert get_recipe("baseline").model_options() == {}
+
+
+def test_the_recipe_sets_the_networks_and_lookaheads_constants():
+    """Every hyperparameter is a recipe field read by the code that uses it, not a constant elsewhere."""
+    from cifar_lib.models import build_model
+    from cifar_lib.training import loop
+
+    recipe = get_recipe("quick").replace(
+        widths=(8, 16, 16), whiten_kernel=3, whiten_eps=1e-3, bn_momentum=0.9, bn_epsilon=1e-5, logit_scale=0.5
+    )
+    model = build_model(recipe.model, **recipe.model_options())
+    whiten, norm = model.get_layer("whiten"), model.get_layer("group1_norm1")
+    assert (whiten.kernel_size, whiten.eps) == (3, 1e-3) and whiten.kernel.shape == (3, 3, 3, 54)
+    assert (norm.momentum, norm.epsilon) == (0.9, 1e-5) and model.get_layer("logits").scale == 0.5
+    callbacks = loop.recipe_callbacks(recipe.replace(ema_decay=0.9, ema_every=4), steps_per_epoch=10)
+    lookahead = next(c for c in callbacks if type(c).__name__ == "Lookahead")
+    assert (lookahead.decay, lookahead.every, lookahead.total_steps) == (0.9, 4, 10 * recipe.epochs)
 
 
 @pytest.mark.slow

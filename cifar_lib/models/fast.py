@@ -15,13 +15,6 @@ from keras import layers, ops
 from cifar_lib.data.dataset import CIFAR_MEAN, CIFAR_STD, IMAGE_SHAPE
 
 WIDTHS = (64, 256, 256)
-WHITEN_KERNEL = 2
-WHITEN_WIDTH = 2 * 3 * WHITEN_KERNEL**2  # 24: each eigen-filter and its negative
-# PyTorch BatchNorm2d(momentum=0.4) keeps 0.6 of the running stat per step; Keras' momentum
-# is that kept fraction, so 0.6 here.
-BN_MOMENTUM = 0.6
-BN_EPSILON = 1e-12
-LOGIT_SCALE = 1.0 / 9
 
 
 def torch_default_init() -> keras.initializers.Initializer:
@@ -34,7 +27,7 @@ class DiracInit(keras.initializers.Initializer):
     """Default init, then an identity (Dirac) kernel in the first ``in_channels`` filters."""
 
     def __init__(self, seed: int | None = None):
-        self.seed = seed
+        del seed  # unused; accepted because the published models' configs carry it
 
     def __call__(self, shape, dtype=None):
         kh, kw, cin, cout = shape
@@ -45,7 +38,7 @@ class DiracInit(keras.initializers.Initializer):
         return keras.ops.convert_to_tensor(base, dtype=dtype or "float32")
 
     def get_config(self) -> dict:
-        return {"seed": self.seed}
+        return {}
 
 
 @keras.saving.register_keras_serializable(package="cifar_lib")
@@ -57,7 +50,7 @@ class Whitening(layers.Layer):
 
     is_convolution = True
 
-    def __init__(self, kernel_size: int = WHITEN_KERNEL, eps: float = 5e-4, **kwargs):
+    def __init__(self, kernel_size: int = 2, eps: float = 5e-4, **kwargs):
         super().__init__(**kwargs)
         self.kernel_size = kernel_size
         self.eps = eps
@@ -96,12 +89,12 @@ def patch_matrix(images: np.ndarray, k: int) -> np.ndarray:
     return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, k * k * c).astype("float64")
 
 
-def _batch_norm(name: str) -> layers.BatchNormalization:
+def _batch_norm(name: str, momentum: float, epsilon: float) -> layers.BatchNormalization:
     # built under a tf.distribute strategy with several replicas, the statistics are those of the
     # global batch (all-reduced), as on one device; on one device nothing changes
     return layers.BatchNormalization(
-        momentum=BN_MOMENTUM,
-        epsilon=BN_EPSILON,
+        momentum=momentum,
+        epsilon=epsilon,
         scale=False,
         name=name,
         synchronized=tf.distribute.get_strategy().num_replicas_in_sync > 1,
@@ -112,30 +105,41 @@ def _conv(filters: int, name: str) -> layers.Conv2D:
     return layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=DiracInit(), name=name)
 
 
-def _conv_group(x, filters: int, index: int):
+def _conv_group(x, filters: int, index: int, **norm):
     x = _conv(filters, f"group{index}_conv1")(x)
     x = layers.MaxPooling2D(2, name=f"group{index}_pool")(x)
-    x = _batch_norm(f"group{index}_norm1")(x)
+    x = _batch_norm(f"group{index}_norm1", **norm)(x)
     x = layers.Activation("gelu", name=f"group{index}_gelu1")(x)
     x = _conv(filters, f"group{index}_conv2")(x)
-    x = _batch_norm(f"group{index}_norm2")(x)
+    x = _batch_norm(f"group{index}_norm2", **norm)(x)
     return layers.Activation("gelu", name=f"group{index}_gelu2")(x)
 
 
-def build_fast_model(num_classes: int = 10, widths: tuple[int, int, int] = WIDTHS) -> keras.Model:
-    """The airbench94 network; call ``whitening_layer(model).init_from_images`` before training."""
+def build_fast_model(
+    num_classes: int = 10,
+    widths: tuple[int, int, int] = WIDTHS,
+    whiten_kernel: int = 2,
+    whiten_eps: float = 5e-4,
+    bn_momentum: float = 0.6,
+    bn_epsilon: float = 1e-12,
+    logit_scale: float = 1 / 9,
+) -> keras.Model:
+    """The airbench94 network; call ``whitening_layer(model).init_from_images`` before training.
+
+    The defaults are airbench94's; a run takes them from its recipe (``Recipe.model_options``).
+    """
     inputs = keras.Input(shape=IMAGE_SHAPE)
     mean = np.array(CIFAR_MEAN) * 255
     std = np.array(CIFAR_STD) * 255
     x = layers.Normalization(mean=mean, variance=std**2, name="normalize")(inputs)
-    x = Whitening(name="whiten")(x)
+    x = Whitening(whiten_kernel, whiten_eps, name="whiten")(x)
     x = layers.Activation("gelu", name="whiten_gelu")(x)
     for index, width in enumerate(widths, start=1):
-        x = _conv_group(x, width, index)
+        x = _conv_group(x, width, index, momentum=bn_momentum, epsilon=bn_epsilon)
     x = layers.MaxPooling2D(3, name="head_pool")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(num_classes, use_bias=False, kernel_initializer=torch_default_init(), name="head")(x)
-    outputs = layers.Rescaling(LOGIT_SCALE, name="logits", dtype="float32")(x)  # float32 logits under mixed precision
+    outputs = layers.Rescaling(logit_scale, name="logits", dtype="float32")(x)  # float32 logits under mixed precision
     return keras.Model(inputs, outputs, name="fast")
 
 

@@ -1,4 +1,8 @@
-"""Keras callbacks of the training engine: run recording/resume, TensorBoard logs, lookahead EMA, the bias gate."""
+"""Keras callbacks of a run's bookkeeping: history and checkpoints, TensorBoard logs, NaN stop, epoch lines.
+
+The callbacks that are part of how a recipe learns live with what they drive: ``lookahead.Lookahead``
+and ``optimizer.GateSchedule``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import shutil
 import time
 
 import keras
-import numpy as np
 import pandas as pd
 
 from cifar_lib.errors import TrainingDiverged
@@ -79,10 +82,11 @@ class TensorBoardLog(keras.callbacks.Callback):
     """Per-epoch scalars for TensorBoard, from the run's history rows (the numbers of history.csv).
 
     ``logdir/train``: loss, accuracy, learning rate and seconds per epoch, and the model's graph;
-    ``logdir/<monitored>``
-    ("validation" or "test"): loss and accuracy. The step is the epoch number (1, 2, ...). At
-    the start of every ``fit`` the logs are rewritten from the saved history, so after an
-    interrupted and resumed run each epoch appears exactly once. Put it after the RunRecorder.
+    ``logdir/<monitored>`` ("validation" or "test"): loss and accuracy. The step is the epoch
+    number (1, 2, ...). Not Keras' ``TensorBoard`` callback: at the start of every ``fit`` these
+    logs are rewritten from the saved history, so after an interrupted and resumed run each epoch
+    appears exactly once (Keras' own appends to what the interrupted run wrote), and a monitored
+    test set is called by its name. Put it after the RunRecorder.
     """
 
     def __init__(self, logdir: str, recorder: RunRecorder, monitored: str):
@@ -121,27 +125,30 @@ class TensorBoardLog(keras.callbacks.Callback):
     def _write(self, row: dict) -> None:
         import tensorflow as tf
 
+        loss, accuracy = monitored_columns(self.monitored)
         scalars = {
             "train": {
-                "epoch_loss": row.get("loss"),
-                "epoch_accuracy": row.get("accuracy"),
-                "epoch_learning_rate": row.get("learning_rate"),
-                "epoch_seconds": row.get("train_seconds"),
+                "loss": "loss",
+                "accuracy": "accuracy",
+                "learning_rate": "learning_rate",
+                "seconds": "train_seconds",
             },
-            self.monitored: dict(
-                zip(("epoch_loss", "epoch_accuracy"), map(row.get, monitored_columns(self.monitored)))
-            ),
+            self.monitored: {"loss": loss, "accuracy": accuracy},
         }
-        for run, values in scalars.items():
+        for run, tags in scalars.items():
             with self._writers[run].as_default(step=int(row["epoch"])):
-                for tag, value in values.items():
-                    if value is not None:
-                        tf.summary.scalar(tag, value)
+                for tag, column in tags.items():
+                    if row.get(column) is not None:
+                        tf.summary.scalar(f"epoch_{tag}", row[column])
             self._writers[run].flush()
 
 
 class BatchNaNGuard(keras.callbacks.Callback):
-    """Stop at the first batch whose loss is NaN/inf, with a clear error instead of a wasted epoch."""
+    """Stop at the first batch whose loss is NaN/inf, with a clear error instead of a wasted epoch.
+
+    Keras' ``TerminateOnNaN`` stops as quietly as a finished run; this raises TrainingDiverged,
+    which names the batch and what to do, and leaves the last good checkpoint in place.
+    """
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
@@ -151,80 +158,6 @@ class BatchNaNGuard(keras.callbacks.Callback):
                 f"training diverged: loss is {float(loss)} at batch {batch + 1}. Lower the learning rate or "
                 "check the data; the last finished epoch's state stays in the run folder's checkpoint/."
             )
-
-
-class GateSchedule(keras.callbacks.Callback):
-    """Open the optimizer's gate (the whitening bias trains) for the first ``epochs`` epochs only."""
-
-    def __init__(self, epochs: int):
-        super().__init__()
-        self.epochs = epochs
-
-    def on_epoch_begin(self, epoch, logs=None):
-        optimizer = getattr(
-            self.model.optimizer, "inner_optimizer", self.model.optimizer
-        )  # inside a LossScaleOptimizer
-        optimizer.gate.assign(1.0 if epoch < self.epochs else 0.0)
-
-
-class Lookahead(keras.callbacks.Callback):
-    """airbench's lookahead: every ``every`` steps, ema = lerp(ema, w, 1 - rho) and w = ema.
-
-    rho = lookahead_decay(step, total_steps, every) = (0.95**every) * (step / total_steps)**3
-    grows towards the end, so late training is
-    averaged strongly. Active from ``start_epoch``; weights are reset to the average at the
-    end of every epoch, so a checkpoint's weights equal the average (exact resume).
-    """
-
-    def __init__(self, total_steps: int, start_epoch: int, every: int = 5):
-        super().__init__()
-        self.total_steps = total_steps
-        self.start_epoch = start_epoch
-        self.every = every
-        self.ema: list | None = None
-        self._active = False
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._active = epoch >= self.start_epoch
-        self._synced = False
-        if self._active and self.ema is None:
-            self.ema = [keras.Variable(w, trainable=False) for w in self._float_weights()]
-
-    def _float_weights(self):
-        return [w for w in self.model.weights if "float" in str(w.dtype)]
-
-    def _update(self, decay: float) -> None:
-        for ema, w in zip(self.ema, self._float_weights()):
-            ema.assign(ema + (w - ema) * (1.0 - decay))
-            w.assign(ema)
-
-    def on_train_batch_end(self, batch, logs=None):
-        if not self._active:
-            return
-        step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
-        if step % self.every == 0:
-            self._update(float(lookahead_decay(min(step, self.total_steps), self.total_steps, self.every)))
-
-    def _sync(self) -> None:
-        if self._active and not self._synced:
-            self._update(1.0)
-            self._synced = True
-
-    def on_test_begin(self, logs=None):  # validation sees the averaged weights
-        self._sync()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._sync()
-
-
-def lookahead_decay(step: np.ndarray | int, total_steps: int, every: int = 5) -> np.ndarray:
-    """airbench's decay rho at ``step``: 0.95 per step between pulls, times (progress)^3.
-
-    Early on rho is near 0 (the weights barely feel the average); at the end it is 0.95**every,
-    so each pull keeps 1 - 0.95**every (about a quarter) of the new weights and the final
-    weights average roughly the last 4-5 pulls (about 20 steps).
-    """
-    return 0.95**every * (np.asarray(step) / total_steps) ** 3
 
 
 class EpochLine(keras.callbacks.Callback):

@@ -173,12 +173,11 @@ def budget_choice(
     budget_seconds = check_budget(recipe, budget_seconds, overrides)
     out_dir = check_out_dir(out_dir)
     path = os.path.join(out_dir, BUDGET_JSON)
+    record = {"budget_seconds": budget_seconds, "base_recipe": json.loads(json.dumps(recipe.to_dict()))}  # as stored
     if os.path.exists(path):
         with open(path) as f:
             saved = json.load(f)
-        if saved["budget_seconds"] == budget_seconds and saved["base_recipe"] == json.loads(
-            json.dumps(recipe.to_dict())
-        ):
+        if {k: saved[k] for k in record} == record:
             choice = budgets.Choice.from_dict(saved["choice"])
             report(f"this folder's budget choice ({BUDGET_JSON}): {choice.line()}")
             return choice
@@ -186,12 +185,7 @@ def budget_choice(
     x_train, y_train, x_val, _, _ = _split(data, recipe.replace(batch_size=1), subset)
     choice = budgets.plan(recipe, budget_seconds, x_train, y_train, len(x_val), started=started)
     os.makedirs(out_dir, exist_ok=True)
-    atomic_write_text(
-        path,
-        json.dumps(
-            {"budget_seconds": budget_seconds, "base_recipe": recipe.to_dict(), "choice": choice.to_dict()}, indent=2
-        ),
-    )
+    atomic_write_text(path, json.dumps({**record, "choice": choice.to_dict()}, indent=2))
     report(choice.line())
     return choice
 

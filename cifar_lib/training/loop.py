@@ -17,13 +17,12 @@ import tensorflow as tf
 from cifar_lib.data import one_hot, standardize
 from cifar_lib.models import build_model, outputs_logits
 from cifar_lib.models.fast import whitening_layer
-from cifar_lib.training import callbacks as cb
-from cifar_lib.training.optimizer import TorchSGD
+from cifar_lib.training.lookahead import Lookahead
+from cifar_lib.training.optimizer import GateSchedule, TorchSGD
 from cifar_lib.training.recipes import Recipe
 from cifar_lib.training.schedules import PiecewiseLinear, adam_time_decay
 from cifar_lib.training.streams import baseline_train_stream, fast_train_stream, plain_stream
 
-WHITENING_SAMPLES = 5000  # images whose 2x2 patches estimate the whitening filters (airbench: 5,000)
 EVAL_BATCH = 500
 
 
@@ -51,10 +50,8 @@ def fit_recipe(
         model = compiled_model(recipe, steps_per_epoch)
         if restore is not None:
             restore(model)
-        elif (
-            recipe.model == "fast"
-        ):  # whitening filters from the patch statistics of random training images (notebook 3)
-            sample = whitening_sample(x_train, WHITENING_SAMPLES, recipe.seed)
+        elif recipe.model == "fast":  # whitening filters from the patch statistics of random images (notebook 3)
+            sample = whitening_sample(x_train, recipe.whiten_images, recipe.seed)
             whitening_layer(model).init_from_images(standardize(sample))
     model.fit(
         train_stream(recipe, x_train, one_hot(y_train), initial_epoch),
@@ -102,16 +99,19 @@ def recipe_callbacks(recipe: Recipe, steps_per_epoch: int) -> list[keras.callbac
     """The callbacks that are part of how the recipe learns (not of the run's bookkeeping)."""
     found: list[keras.callbacks.Callback] = []
     if recipe.whiten_bias_epochs:  # the whitening layer's bias trains in the first epochs only
-        found.append(cb.GateSchedule(recipe.whiten_bias_epochs))
+        found.append(GateSchedule(recipe.whiten_bias_epochs))
     if recipe.ema_start_epoch is not None:  # weight averaging from this epoch on
-        found.append(cb.Lookahead(steps_per_epoch * recipe.epochs, recipe.ema_start_epoch, recipe.ema_every))
+        total = steps_per_epoch * recipe.epochs
+        found.append(Lookahead(total, recipe.ema_start_epoch, recipe.ema_every, recipe.ema_decay))
     return found
 
 
 def train_stream(recipe: Recipe, images: np.ndarray, labels_1h: np.ndarray, initial_epoch: int = 0) -> tf.data.Dataset:
     """The recipe's augmented training batches, from ``initial_epoch`` on."""
     if recipe.augmentation == "fast":
-        return fast_train_stream(images, labels_1h, recipe.batch_size, initial_epoch, recipe.epochs, recipe.seed)
+        return fast_train_stream(
+            images, labels_1h, recipe.batch_size, initial_epoch, recipe.epochs, recipe.seed, recipe.translate_pad
+        )
     if recipe.augmentation == "baseline":
         return baseline_train_stream(images, labels_1h, recipe.batch_size, recipe.seed, recipe.drop_remainder)
     return plain_stream(images, labels_1h, recipe.batch_size, recipe.drop_remainder)

@@ -76,3 +76,19 @@ class TorchSGD(keras.optimizers.Optimizer):
             "lr_scales": self.lr_scales,
             "gated": list(self.gated),
         }
+
+
+class GateSchedule(keras.callbacks.Callback):
+    """Open the optimizer's gate (the whitening bias trains) for the first ``epochs`` epochs only.
+
+    Keras has no callback that freezes one variable part-way through ``fit``; changing
+    ``trainable`` would need a recompile.
+    """
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = getattr(self.model.optimizer, "inner_optimizer", self.model.optimizer)  # LossScaleOptimizer
+        optimizer.gate.assign(1.0 if epoch < self.epochs else 0.0)

@@ -27,7 +27,16 @@ class Recipe:
     lr_knots: tuple[tuple[float, float], ...] = ((0.0, 0.2), (0.23, 1.0), (1.0, 0.07))
     whiten_bias_epochs: int = 0
     ema_start_epoch: int | None = None  # lookahead/EMA of weights from this epoch on
-    ema_every: int = 5
+    ema_every: int = 5  # steps between two pulls of the weights towards their average
+    ema_decay: float = 0.95  # rho per step between pulls, times (progress)^3 (lookahead.lookahead_decay)
+    translate_pad: int = 2  # fast augmentation: random shifts of up to this many pixels (reflect-padded)
+    # the fast network (models/fast.py): airbench94's values
+    whiten_kernel: int = 2  # patch size of the frozen whitening conv
+    whiten_eps: float = 5e-4  # added to the patch covariance's eigenvalues before w = V / sqrt(lambda + eps)
+    whiten_images: int = 5000  # random training images whose patches estimate that covariance
+    bn_momentum: float = 0.6  # Keras' sense: share of the running statistics kept per step (PyTorch's 0.4)
+    bn_epsilon: float = 1e-12
+    logit_scale: float = 1 / 9  # the head's outputs are multiplied by this before the loss
     drop_remainder: bool = False
     jit_compile: bool | str = "auto"  # XLA on/off; see benchmarks/throughput.py for what wins where
     # "auto": mixed_float16 on a GPU (float16 math, float32 weights), float32 on a CPU; or a Keras dtype policy name
@@ -67,8 +76,12 @@ class Recipe:
         return dataclasses.asdict(self)
 
     def model_options(self) -> dict:
-        """Keyword arguments for ``build_model(self.model, ...)``."""
-        return {} if self.widths is None else {"widths": tuple(self.widths)}
+        """Keyword arguments for ``build_model(self.model, ...)``: the fast network's settings."""
+        if self.model != "fast":
+            return {}
+        names = ("whiten_kernel", "whiten_eps", "bn_momentum", "bn_epsilon", "logit_scale")
+        widths = {} if self.widths is None else {"widths": tuple(self.widths)}
+        return {**widths, **{name: getattr(self, name) for name in names}}
 
 
 BASELINE = Recipe(

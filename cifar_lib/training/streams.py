@@ -11,9 +11,15 @@ from cifar_lib.augment import baseline_augmentation, fast_augment
 
 
 def fast_train_stream(
-    images: np.ndarray, labels: np.ndarray, batch_size: int, start_epoch: int, epochs: int, seed: int = 0
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    start_epoch: int,
+    epochs: int,
+    seed: int = 0,
+    pad: int = 2,
 ) -> tf.data.Dataset:
-    """Epochs ``start_epoch..epochs-1`` of shuffled, alternating-flipped, translated batches.
+    """Epochs ``start_epoch..epochs-1`` of shuffled, alternating-flipped batches, shifted up to ``pad`` pixels.
 
     The flip bits and every random draw derive from ``seed`` and the epoch number, so a
     resumed run sees exactly the batches an uninterrupted run would have seen.
@@ -30,7 +36,7 @@ def fast_train_stream(
         def augment(step, batch):
             x, y, flips = batch
             stateless_seed = tf.stack([tf.constant(epoch_seed, tf.int64), step])
-            return fast_augment(tf.cast(x, tf.float32), flips, epoch, seed=stateless_seed), y
+            return fast_augment(tf.cast(x, tf.float32), flips, epoch, pad=pad, seed=stateless_seed), y
 
         return ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
 
