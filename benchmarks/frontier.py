@@ -25,65 +25,35 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-RECORDS = ROOT / "benchmarks" / "records"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run_records, also when a test loads this file
+from run_records import RECORDS, ROOT, read_jsonl  # noqa: E402
+
 TABLE = ROOT / "cifar_lib" / "training" / "frontier.json"
 FAST_RECORD = ROOT / "models" / "cifar10_fast.time_to_accuracy.json"
 FAST_WIDTHS, QUICK_WIDTHS = [64, 256, 256], [48, 96, 96]
 N_TRAIN = 50_000
 
 
-def jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
-
-
 def complete_runs() -> list[dict]:
     """One dict per recorded complete run: widths, batch_size, epochs, seed, accuracy, tta, cpu, seconds."""
-    runs = []
-    for r in jsonl(RECORDS / "frontier.jsonl"):
-        runs.append(
-            {
-                "widths": r["widths"],
-                "batch_size": r["batch_size"],
-                "epochs": r["epochs"],
-                "seed": r["seed"],
-                "accuracy": r["final_test_accuracy"]["none"],
-                "tta": r["final_test_accuracy"]["mirror_translate"],
-                "cpu": r["cpu"],
-                "train_seconds": r["train_seconds"],
-                "source": "frontier.jsonl",
-            }
-        )
-    for r in jsonl(RECORDS / "seed_spread.jsonl"):
+
+    def run(r: dict, source: str, widths, batch_size: int, epochs: int, seed: int, seconds: float) -> dict:
+        accuracy = r["final_test_accuracy"]
+        net = {"widths": widths, "batch_size": batch_size, "epochs": epochs, "seed": seed}
+        return {**net, "accuracy": accuracy["none"], "tta": accuracy["mirror_translate"], "cpu": r["cpu"],
+                "train_seconds": seconds, "source": source}  # fmt: skip
+
+    runs = [
+        run(r, "frontier.jsonl", r["widths"], r["batch_size"], r["epochs"], r["seed"], r["train_seconds"])
+        for r in read_jsonl(RECORDS / "frontier.jsonl")
+    ]
+    for r in read_jsonl(RECORDS / "seed_spread.jsonl"):
         if r["recipe"] == "quick":
-            runs.append(
-                {
-                    "widths": QUICK_WIDTHS,
-                    "batch_size": 512,
-                    "epochs": len(r["test_accuracy_per_epoch"]),
-                    "seed": r["seed"],
-                    "accuracy": r["final_test_accuracy"]["none"],
-                    "tta": r["final_test_accuracy"]["mirror_translate"],
-                    "cpu": r["cpu"],
-                    "train_seconds": r["train_seconds"],
-                    "source": "seed_spread.jsonl",
-                }
-            )
+            epochs = len(r["test_accuracy_per_epoch"])
+            runs.append(run(r, "seed_spread.jsonl", QUICK_WIDTHS, 512, epochs, r["seed"], r["train_seconds"]))
     if FAST_RECORD.exists():
         r = json.loads(FAST_RECORD.read_text())
-        runs.append(
-            {
-                "widths": FAST_WIDTHS,
-                "batch_size": 1024,
-                "epochs": r["epochs"],
-                "seed": 0,
-                "accuracy": r["final_test_accuracy"]["none"],
-                "tta": r["final_test_accuracy"]["mirror_translate"],
-                "cpu": r["cpu"],
-                "train_seconds": r["train_seconds_total"],
-                "source": FAST_RECORD.name,
-            }
-        )
+        runs.append(run(r, FAST_RECORD.name, FAST_WIDTHS, 1024, r["epochs"], 0, r["train_seconds_total"]))
     return runs
 
 

@@ -16,14 +16,12 @@ chooses from.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RECORDS = ROOT / "benchmarks" / "records" / "frontier.jsonl"
+from run_records import RECORDS as RECORDS_DIR
+from run_records import ROOT, full_run, upsert
+
+RECORDS = RECORDS_DIR / "frontier.jsonl"
 # most useful first: the 10-minute region of a slow CPU, then the shorter and longer runs
 DEFAULT_GRID = (
     "48,96,96:4",
@@ -49,13 +47,6 @@ def parse_point(text: str) -> tuple[tuple[int, int, int], int]:
         raise ValueError(f"bad grid point {text!r}: write WIDTHS:EPOCHS, e.g. 48,96,96:4") from None
 
 
-def read_records(path: Path = RECORDS) -> list[dict]:
-    """The recorded frontier runs (an empty list when there are none)."""
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--grid", nargs="+", default=list(DEFAULT_GRID), help="points WIDTHS:EPOCHS")
@@ -66,23 +57,8 @@ def main() -> None:
     for widths, epochs in points:
         for seed in args.seeds:
             name = f"{'-'.join(map(str, widths))}-e{epochs}-s{seed}"
-            run = ROOT / "runs" / "frontier" / name
-            command = [
-                sys.executable,
-                str(ROOT / "benchmarks" / "time_to_accuracy.py"),
-                "--recipe",
-                "quick",
-                "--widths",
-                *map(str, widths),
-                "--epochs",
-                str(epochs),
-                "--seed",
-                str(seed),
-                "--out",
-                str(run),
-            ] + (["--data", args.data] if args.data else [])
-            subprocess.run(command, check=True)
-            figures = json.loads((run / "time_to_accuracy.json").read_text())
+            args_ = ["--recipe", "quick", "--widths", *map(str, widths), "--epochs", str(epochs), "--seed", str(seed)]
+            figures = full_run(ROOT / "runs" / "frontier" / name, args_, args.data)
             record = {
                 "widths": list(widths),
                 "epochs": epochs,
@@ -95,11 +71,7 @@ def main() -> None:
                 "train_seconds": figures["train_seconds_total"],
                 "final_test_accuracy": figures["final_test_accuracy"],
             }
-            key = (tuple(widths), epochs, seed, record["cpu"])
-            kept = [r for r in read_records() if (tuple(r["widths"]), r["epochs"], r["seed"], r["cpu"]) != key]
-            RECORDS.parent.mkdir(parents=True, exist_ok=True)
-            RECORDS.write_text("".join(json.dumps(r) + "\n" for r in kept + [record]))
-            print(json.dumps(record), flush=True)
+            upsert(RECORDS, record, key=("widths", "epochs", "seed", "cpu"))
 
 
 if __name__ == "__main__":

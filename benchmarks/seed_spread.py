@@ -16,19 +16,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RECORDS = ROOT / "benchmarks" / "records" / "seed_spread.jsonl"
+from run_records import RECORDS as RECORDS_DIR
+from run_records import ROOT, full_run, read_jsonl, upsert
 
-
-def read_records(path: Path = RECORDS) -> list[dict]:
-    """The recorded seed runs (an empty list when there are none)."""
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+RECORDS = RECORDS_DIR / "seed_spread.jsonl"
 
 
 def summary(records: list[dict], recipe: str) -> dict:
@@ -50,19 +43,7 @@ def main() -> None:
     args = p.parse_args()
     out = Path(args.out or ROOT / "runs" / f"seed-spread-{args.recipe}")
     for seed in args.seeds:
-        run = out / f"seed-{seed}"
-        command = [
-            sys.executable,
-            str(ROOT / "benchmarks" / "time_to_accuracy.py"),
-            "--recipe",
-            args.recipe,
-            "--seed",
-            str(seed),
-            "--out",
-            str(run),
-        ] + (["--data", args.data] if args.data else [])
-        subprocess.run(command, check=True)
-        figures = json.loads((run / "time_to_accuracy.json").read_text())
+        figures = full_run(out / f"seed-{seed}", ["--recipe", args.recipe, "--seed", str(seed)], args.data)
         record = {
             "recipe": args.recipe,
             "seed": seed,
@@ -73,11 +54,8 @@ def main() -> None:
             "test_accuracy_per_epoch": figures["test_accuracy_per_epoch"],
             "final_test_accuracy": figures["final_test_accuracy"],
         }
-        kept = [r for r in read_records() if (r["recipe"], r["seed"], r["cpu"]) != (args.recipe, seed, record["cpu"])]
-        RECORDS.parent.mkdir(parents=True, exist_ok=True)
-        RECORDS.write_text("".join(json.dumps(r) + "\n" for r in kept + [record]))
-        print(json.dumps(record))
-    print(json.dumps(summary(read_records(), args.recipe), indent=2))
+        upsert(RECORDS, record, key=("recipe", "seed", "cpu"))
+    print(json.dumps(summary(read_jsonl(RECORDS), args.recipe), indent=2))
 
 
 if __name__ == "__main__":

@@ -31,13 +31,13 @@ def _train(args: argparse.Namespace) -> int:
     data = load_cifar10(args.data)
     options = {"verbose": verbose, "resume": args.resume, "budget_seconds": args.budget, "strategy": strategy}
     info = train(args.recipe, data, args.out, **options, **overrides).run_info
-    accuracy = info["final"][monitored_columns(info["val_source"])[1]]
+    accuracy = info["final"][monitored_columns(info["monitored"])[1]]
     used = ""
     if "budget_seconds_used" in info:
         budget = info["budget"]["budget_seconds"]
         used = f" ({info['budget_seconds_used']:.0f} s of the {budget:.0f} s budget, measuring included)"
     print(
-        f"done: {info['epochs']} epochs, {info['val_source']} accuracy "
+        f"done: {info['epochs']} epochs, {info['monitored']} accuracy "
         f"{accuracy:.4f}, training {info['train_seconds']:.0f} s{used}; artifacts in {args.out}"
     )
     return 0

@@ -103,7 +103,7 @@ print(f"\n{dense / baseline_table['params'].sum():.1%} of the parameters are in 
 #
 # - **Whitening.** After the `normalize` layer comes `whiten`, a 2x2 convolution with 24
 #   filters. Twelve are the eigenvectors of the 2x2x3 patches' second-moment matrix
-#   `patches.T @ patches / N`, each divided by `sqrt(eigenvalue + eps)` with `eps` = 5e-4;
+#   `patches.T @ patches / N`, each divided by `sqrt(eigenvalue + eps)` with `eps` = 5e-4 (the recipe's `whiten_eps`);
 #   the other twelve are their negatives. (The patches are standardised with the official
 #   CIFAR-10 mean and standard deviation, fixed numbers, so a sample's mean is close to zero
 #   but not exactly zero, as checked below, and this matrix is close to, not exactly, their
@@ -114,7 +114,8 @@ print(f"\n{dense / baseline_table['params'].sum():.1%} of the parameters are in 
 # - **Batch normalization** after each 3x3 convolution of the three groups (for the first
 #   convolution of a group, after its max-pool): in training it normalizes each channel with
 #   the batch's mean and variance (at prediction, with running averages of them), and it
-#   learns only a shift (`scale=False`). The whitening layer has none.
+#   learns only a shift (`scale=False`). The whitening layer has none. The running averages
+#   keep 0.6 of their value at each step (`bn_momentum`; PyTorch writes the same as 0.4).
 # - **Identity (Dirac) initialization** of the 3x3 convolutions: the first min(in, out)
 #   filters start as exact identities, each copying one input channel to its output; the
 #   others get PyTorch's default random initialization. Where a group widens the network
@@ -122,7 +123,7 @@ print(f"\n{dense / baseline_table['params'].sum():.1%} of the parameters are in 
 #   random.
 # - **No big dense layer**: after the last group a 3x3 max-pool turns the 3x3 map into one
 #   number per channel (1x1x256 in the table below), and a single linear layer (no bias) maps
-#   these 256 numbers to 10 logits, scaled by 1/9.
+#   these 256 numbers to 10 logits, scaled by 1/9 (the recipe's `logit_scale`).
 #
 # The whole network, as the library builds it, with the helpers that attach batch
 # normalization and the Dirac initializer:

@@ -383,12 +383,12 @@ print("history columns:", ", ".join(result.history.columns))
 # %% tags=[]
 info = result.run_info
 print(
-    f"{info['epochs']} epochs on {info['n_train']:,} training images, watching {info['val_source']} "
+    f"{info['epochs']} epochs on {info['n_train']:,} training images, watching {info['monitored']} "
     f"({info['n_val']:,} images)"
 )
-column = training.monitored_columns(info["val_source"])[1]  # val_accuracy with a validation split; else test_accuracy
+column = training.monitored_columns(info["monitored"])[1]  # val_accuracy with a validation split; else test_accuracy
 print(
-    f"final {info['val_source']} accuracy {info['final'][column]:.2%}, "
+    f"final {info['monitored']} accuracy {info['final'][column]:.2%}, "
     f"{info['train_seconds']:.0f} s of training (estimated above: {expected:.0f} s) on "
     f"{info['device']['cpu'] if not info['device']['gpus'] else info['device']['device']}"
 )

@@ -63,7 +63,7 @@ print("model:", lesson.show_path(model_path), f"({model.count_params():,} parame
 
 # %% tags=[]
 if run:
-    print(f"trained on {run['n_train']:,} images, monitored on {run['val_source']} ({run['n_val']:,} images)")
+    print(f"trained on {run['n_train']:,} images, monitored on {run['monitored']} ({run['n_val']:,} images)")
 else:
     print("no run record beside the model")
 

@@ -167,7 +167,7 @@ for tta, p in probs.items():
 # %% tags=[]
 from cifar_lib.data import stratified_subset, train_val_split
 
-if run and run.get("val_source") == "validation":
+if run and run.get("monitored") == "validation":
     _, _, x_fit, y_fit = train_val_split(
         data.x_train, data.y_train, run["recipe"]["val_fraction"], run["recipe"]["seed"]
     )

@@ -107,7 +107,7 @@ def test_train_command_with_a_validation_split(tiny_archive, tmp_path, capsys):
     )
     assert code == 0
     info = json.loads((out / "run.json").read_text())
-    assert info["val_source"] == "validation" and info["n_train"] == 10 and info["n_val"] == 10
+    assert info["monitored"] == "validation" and info["n_train"] == 10 and info["n_val"] == 10
     assert info["recipe"]["val_fraction"] == 0.5
     assert "val_accuracy" in (out / "history.csv").read_text().splitlines()[0]
     assert "validation accuracy" in capsys.readouterr().out

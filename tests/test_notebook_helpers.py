@@ -112,8 +112,8 @@ def test_find_model_prefers_the_run_then_the_published_model(tmp_path):
     assert path == root / "models" / "cifar10_quick.keras" and record["recipe"]["name"] == "quick"
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "model.keras").write_bytes(b"")
-    (tmp_path / "run" / "run.json").write_text(json.dumps({"val_source": "validation"}))
-    assert lesson.find_model() == (tmp_path / "run" / "model.keras", {"val_source": "validation"})
+    (tmp_path / "run" / "run.json").write_text(json.dumps({"monitored": "validation"}))
+    assert lesson.find_model() == (tmp_path / "run" / "model.keras", {"monitored": "validation"})
     with pytest.raises(FileNotFoundError, match="nowhere.keras"):
         lesson.find_model(tmp_path / "nowhere.keras")
 

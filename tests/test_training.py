@@ -68,7 +68,7 @@ def test_baseline_recipe_two_epochs_lowers_loss_and_writes_artifacts(learnable_d
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds"} <= set(history.columns)
     assert history["loss"].iloc[1] < history["loss"].iloc[0]
     info = json.load(open(os.path.join(out, "run.json")))
-    assert info["status"] == "complete" and info["epochs"] == 2 and info["val_source"] == "validation"
+    assert info["status"] == "complete" and info["epochs"] == 2 and info["monitored"] == "validation"
     assert info["recipe"]["name"] == "baseline" and info["overrides"]["batch_size"] == 32
     assert {"tensorflow", "keras", "python"} <= set(info["versions"])
     assert info["device"]["device"]
@@ -133,7 +133,7 @@ def test_nan_loss_stops_with_a_clear_message(learnable_data, tmp_path):
 @pytest.mark.slow
 def test_fast_recipe_short_run_beats_chance(learnable_data, tmp_path):
     result = train("fast", learnable_data, str(tmp_path / "run"), verbose=0, epochs=4, batch_size=50)
-    assert result.run_info["val_source"] == "test" and "val_accuracy" not in result.history
+    assert result.run_info["monitored"] == "test" and "val_accuracy" not in result.history
     assert "best_val_accuracy" not in result.run_info and not os.path.exists(os.path.join(result.out_dir, "best.keras"))
     assert result.history["test_accuracy"].iloc[-1] > 0.2  # chance is 0.1
 

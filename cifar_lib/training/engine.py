@@ -205,7 +205,7 @@ def _train_locked(
     checkpoint, state = _pick_checkpoint(out_dir, config, resume)
     cfg.configure_threads()
     cfg.set_seed(recipe.seed, deterministic=recipe.jit_compile is not True)
-    x_train, y_train, x_val, y_val, val_source = _split(data, recipe, subset)
+    x_train, y_train, x_val, y_val, monitored = _split(data, recipe, subset)
     start_epoch, history, restore = 0, [], None
     if checkpoint is not None:
         start_epoch, history = state["epochs_done"], state["history"]
@@ -216,7 +216,7 @@ def _train_locked(
 
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    callbacks = _callbacks(recipe, out_dir, config, history, val_source, verbose == 2)
+    callbacks = _callbacks(recipe, out_dir, config, history, monitored, verbose == 2)
     recorder = next(c for c in callbacks if isinstance(c, cb.RunRecorder))
     model = None
     if start_epoch < recipe.epochs:
@@ -248,7 +248,7 @@ def _train_locked(
         model = compiled_model(recipe, steps_in_epoch(len(x_train), recipe))
         restore(model)
     sizes = {
-        "val_source": val_source,
+        "monitored": monitored,
         "n_train": len(x_train),
         "n_val": len(x_val),
         "distribution": devices.describe(strategy or tf.distribute.get_strategy()),
@@ -323,17 +323,17 @@ def _split(data: CifarData, recipe: Recipe, subset: int | None):
     """Training and monitoring sets: a held-out split of train/, or all of train/ and test/."""
     if recipe.val_fraction > 0:
         x_train, y_train, x_val, y_val = train_val_split(data.x_train, data.y_train, recipe.val_fraction, recipe.seed)
-        val_source = "validation"
+        monitored = "validation"
     else:
         x_train, y_train, x_val, y_val = data.x_train, data.y_train, data.x_test, data.y_test
-        val_source = "test"
+        monitored = "test"
     if len(x_val) == 0:
         raise ValueError("no data to validate on: the data has no test split and val_fraction is 0")
     if subset is not None and subset < len(x_train):
         x_train, y_train = stratified_subset(x_train, y_train, subset, recipe.seed)
     if len(x_train) < recipe.batch_size and recipe.drop_remainder:
         raise ValueError(f"{len(x_train)} training images is less than one batch of {recipe.batch_size}")
-    return x_train, y_train, x_val, y_val, val_source
+    return x_train, y_train, x_val, y_val, monitored
 
 
 def _callbacks(recipe: Recipe, out_dir: str, config: dict, history: list, monitored: str, line_per_epoch: bool) -> list:
@@ -367,10 +367,10 @@ def _finish(
         "seed": recipe.seed,
         **sizes,
         "epochs": len(rows),
-        "final": {k: last.get(k) for k in ("loss", "accuracy", *cb.monitored_columns(sizes["val_source"]))},
+        "final": {k: last.get(k) for k in ("loss", "accuracy", *cb.monitored_columns(sizes["monitored"]))},
         **(
             {"best_val_accuracy": max((r.get("val_accuracy", 0.0) for r in rows), default=None)}
-            if sizes["val_source"] == "validation"
+            if sizes["monitored"] == "validation"
             else {}
         ),
         "train_seconds": round(sum(r.get("train_seconds", 0.0) for r in rows), 1),
