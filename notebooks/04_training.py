@@ -283,8 +283,8 @@ for row in budgets.load_frontier():
 # and warm up and are not counted; a network whose shortest run could not fit even at twice
 # the speed per FLOP of the previous one is skipped) and takes their median, predicts each
 # configuration's training time, with the evaluation after each epoch, from that speed times
-# `LOOP_EFFICIENCY` (0.85: the whole loop runs slower than the timed steps; the outputs below
-# were produced before that factor existed, see after the run), and takes the most accurate one that fits in 93% of what is left of
+# `SPEED_MARGIN` (0.85: the run is planned at that share of the timed speed, because six steps
+# are a small sample of a machine whose speed drifts), and takes the most accurate one that fits in 93% of what is left of
 # the budget (the measuring counts against it; the rest is a margin for the run's own
 # bookkeeping). Between two measured run lengths of one network the expected accuracy is
 # interpolated; nothing beyond the measured ones is extrapolated. The choice is saved in the
@@ -293,9 +293,8 @@ for row in budgets.load_frontier():
 # accuracy is a guide for this run (which trains on the training share of the split, with the
 # setting chosen above), not a promise. And the frontier's accuracies are test accuracies:
 # choosing a configuration by them is a choice made on the test set, like the recipe's design
-# (notebook 5 says what that means for its number). The timed steps also run faster than the
-# whole loop does (its input stream over all the images and its bookkeeping); the run below
-# shows by how much.
+# (notebook 5 says what that means for its number). After the run, its epochs' speed is set
+# against the timed one.
 
 # %% tags=[]
 if scores:
@@ -397,17 +396,16 @@ if budget:
         f"{info['budget_seconds_used']:.0f} s of the {info['budget']['budget_seconds']:.0f} s budget used, "
         f"measuring included; the frontier expected {info['budget']['expected_accuracy']:.1%} on the test set"
     )
+    speeds = loop.steps_in_epoch(info["n_train"], recipe) * recipe.batch_size / result.history["train_seconds"]
+    print(
+        f"the epochs trained at {speeds.min():.0f} to {speeds.max():.0f} images/s; the budget timed "
+        f"{info['budget']['images_per_second']:.0f} and planned with {budgets.SPEED_MARGIN:.0%} of that"
+    )
 result.history.round(4)
 
 # %% [markdown] tags=[]
 # The estimate includes the evaluation after each epoch; the training seconds beside it do
-# not (the table's `seconds` column has both). Per epoch, this run trained at fewer images per
-# second than its timed steps promised (44,544 images, 87 batches of 512, in each epoch's
-# `train_seconds`, against the speed in the choice line). The outputs above were produced
-# before the library allowed for the slower loop: their 439 s comes from the timed speed
-# alone. `budget.predicted_seconds` multiplies that speed by `budget.LOOP_EFFICIENCY` (0.85),
-# which from the same measurement predicts 516 s (about 8.6 min; this run took 525 s with its
-# evaluation), still within 93% of the 560 s left after measuring, so it still chooses 5 epochs.
+# not (the table's `seconds` column has both). TO BE WRITTEN FROM THE OUTPUTS.
 #
 # ## Training curves
 #

@@ -36,8 +36,8 @@ def test_choose_takes_the_most_accurate_configuration_that_fits():
     speeds = {((8, 16, 16), 50): 1000.0, ((16, 32, 32), 50): 500.0}  # images/s
     n_train, n_val = 10_000, 2_000
     per_epoch = {w: budget.predicted_seconds(s, 1, n_train, n_val) for (w, _), s in speeds.items()}
-    # (10,000 + 2,000 / 2) images at 1,000 images/s, the loop running at LOOP_EFFICIENCY of the timed steps
-    assert per_epoch[(8, 16, 16)] == pytest.approx(11.0 / budget.LOOP_EFFICIENCY)
+    # (10,000 + 2,000 / 2) images at 1,000 images/s, planned at SPEED_MARGIN of the timed speed
+    assert per_epoch[(8, 16, 16)] == pytest.approx(11.0 / budget.SPEED_MARGIN)
     roomy = budget.choose(ROWS, speeds, n_train, n_val, seconds_left=100)
     assert roomy[:3] == ((16, 32, 32), 50, 2)  # 52 s: the wider net's 55% beats 3 epochs of the narrow one (50%)
     tight = budget.choose(ROWS, speeds, n_train, n_val, seconds_left=30)
