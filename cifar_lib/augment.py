@@ -10,13 +10,15 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-ROTATION_DEGREES = 15
-SHIFT_FRACTION = 0.1
 
+def baseline_augmentation(
+    seed: int | None = None, rotation_degrees: float = 15, shift_fraction: float = 0.1
+) -> keras.Sequential:
+    """The seed project's: rotation up to 15 degrees, shifts up to 10%, random horizontal flip (fill 'nearest').
 
-def baseline_augmentation(seed: int | None = None) -> keras.Sequential:
-    """Rotation up to 15 degrees, shifts up to 10%, random horizontal flip (fill 'nearest', as before)."""
-    return geometric_augmentation(ROTATION_DEGREES, SHIFT_FRACTION, flip=True, seed=seed, name="baseline_augmentation")
+    A run takes the two strengths from its recipe (``rotation_degrees``, ``shift_fraction``).
+    """
+    return geometric_augmentation(rotation_degrees, shift_fraction, flip=True, seed=seed, name="baseline_augmentation")
 
 
 def geometric_augmentation(

@@ -113,7 +113,15 @@ def train_stream(recipe: Recipe, images: np.ndarray, labels_1h: np.ndarray, init
             images, labels_1h, recipe.batch_size, initial_epoch, recipe.epochs, recipe.seed, recipe.translate_pad
         )
     if recipe.augmentation == "baseline":
-        return baseline_train_stream(images, labels_1h, recipe.batch_size, recipe.seed, recipe.drop_remainder)
+        return baseline_train_stream(
+            images,
+            labels_1h,
+            recipe.batch_size,
+            recipe.seed,
+            recipe.drop_remainder,
+            recipe.rotation_degrees,
+            recipe.shift_fraction,
+        )
     return plain_stream(images, labels_1h, recipe.batch_size, recipe.drop_remainder)
 
 

@@ -30,6 +30,8 @@ class Recipe:
     ema_every: int = 5  # steps between two pulls of the weights towards their average
     ema_decay: float = 0.95  # rho per step between pulls, times (progress)^3 (lookahead.lookahead_decay)
     translate_pad: int = 2  # fast augmentation: random shifts of up to this many pixels (reflect-padded)
+    rotation_degrees: float = 15  # baseline augmentation: random rotations up to this many degrees ...
+    shift_fraction: float = 0.1  # ... and shifts up to this fraction of the image (and a random flip)
     # the fast network (models/fast.py): airbench94's values
     whiten_kernel: int = 2  # patch size of the frozen whitening conv
     whiten_eps: float = 5e-4  # added to the patch covariance's eigenvalues before w = V / sqrt(lambda + eps)

@@ -47,17 +47,18 @@ def fast_train_stream(
 
 
 def baseline_train_stream(
-    images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int = 0, drop_remainder: bool = False
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    seed: int = 0,
+    drop_remainder: bool = False,
+    rotation_degrees: float = 15,
+    shift_fraction: float = 0.1,
 ) -> tf.data.Dataset:
     """Reshuffled every epoch, augmented by the seed project's Keras layers, one epoch per iteration."""
+    augment = baseline_augmentation(seed, rotation_degrees, shift_fraction)
     return make_dataset(
-        images,
-        labels,
-        batch_size,
-        shuffle=True,
-        seed=seed,
-        augment=baseline_augmentation(seed),
-        drop_remainder=drop_remainder,
+        images, labels, batch_size, shuffle=True, seed=seed, augment=augment, drop_remainder=drop_remainder
     )
 
 
