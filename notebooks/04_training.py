@@ -66,8 +66,8 @@ budget = lesson.time_budget(TIME_BUDGET, RECIPE, overrides)  # None in ci: a smo
 # %% [markdown] tags=[]
 # The line above says whether TensorFlow found a GPU. With one, the recipes train in
 # mixed precision (`precision="auto"`: float16 arithmetic, float32 weights) and the time budget
-# below should be able to afford the fast network (its one measured length, 10 epochs), which
-# it then picks whatever `RECIPE` of the quick family is set. This port has not been timed on a GPU; airbench94 itself needs seconds. Without one, keep `"quick"`.
+# below then times the fast network too (its one measured length, 10 epochs) and picks it,
+# whatever `RECIPE` of the quick family is set, if it fits. This port has not been timed on a GPU; airbench94 itself needs seconds. Without one, keep `"quick"`.
 #
 # ## The Keras loop
 #
@@ -372,7 +372,7 @@ result = training.train(RECIPE, data, str(lesson.run_dir), verbose=VERBOSE, budg
 # NBVAL_CHECK_OUTPUT
 print(
     "run folder:",
-    # the artifacts every run leaves (a budgeted one also leaves budget.json, its choice)
+    # the run's artifacts (best.keras only with a validation split; a budgeted run also leaves budget.json)
     ", ".join(
         sorted(p.name for p in lesson.run_dir.iterdir() if p.suffix in (".keras", ".csv") or p.name == "run.json")
     ),

@@ -1,7 +1,7 @@
 # %% [markdown] tags=[]
 # # 6. How far can you trust the model?
 #
-# Notebook 5 gave one accuracy and took the errors apart. The next questions a practitioner
+# Notebook 5 measured the model's test accuracy and took the errors apart. The next questions a practitioner
 # asks are about trust:
 #
 # 1. **How much of the number is luck?** The test set is a sample, and training is random.

@@ -339,8 +339,8 @@ plots.plot_grad_cam(
 plt.show()
 
 # %% [markdown] tags=[]
-# The third group's maps have 3x3 positions, so a map can only point at one or two of nine
-# coarse regions of the image, nothing finer (the second group's maps above have 7x7).
+# The third group's maps have 3x3 positions, so a map can say no more than which of nine coarse
+# regions of the image weighed most (the second group's maps above have 7x7).
 #
 # **Exercise 3.**
 
