@@ -10,7 +10,7 @@
 #   instead of 64/256/256), for 8 epochs instead of the fast recipe's 10, at batch 512 instead of 1024, sized for
 #   a 2-core CPU. The published quick model (`models/cifar10_quick.keras`, trained on all
 #   50,000 training images) reached 86.80% test accuracy after 322 s of training on a 2-core
-#   AMD EPYC at 2.60 GHz with AVX-512, the machine of the README's results and speed tables
+#   AMD EPYC at 2.60 GHz with AVX-512, the machine of the README's results table and main speed table
 #   (this notebook's own run prints its CPU below).
 # - **fast**: this project's port of airbench94 (Keller Jordan, 2024): Nesterov SGD with a very
 #   high learning rate, warm-up and linear decay, label smoothing, a lookahead average of the
@@ -578,7 +578,7 @@ print(f"largest difference in the per-epoch training loss: {gap:.1e}")
 
 # %% [markdown] tags=[]
 # The two runs learn the same thing: the per-epoch losses agree to the difference printed
-# (in the fifth or sixth significant digit), and the validation accuracies with them; the
+# (in the fifth or sixth significant digit), and the final validation accuracies with them; the
 # replicas add their sums in another order than one device does, so small differences are
 # expected (how much each step contributes is not measured here) (the test suite checks weights
 # too: `tests/test_distribute.py`, within 1e-3 after 8 steps). The mirrored run takes longer
