@@ -25,7 +25,6 @@ import json
 import os
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -35,25 +34,13 @@ RECORDS = ROOT / "benchmarks" / "records" / "budget_speed.jsonl"
 
 def steps_on_the_runs_stream(recipe, data, steps: int, warmup: int) -> float:
     """Median seconds per step of ``recipe`` on its stream over all the images, with its callbacks."""
-    import keras
-    import numpy as np
-
     from cifar_lib.data import one_hot
     from cifar_lib.training import loop
 
     short = recipe.replace(epochs=1, ema_start_epoch=0)  # the lookahead works from the first step
     model = loop.compiled_model(short, steps + warmup)
-    stamps: list[float] = []
-    clock = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: stamps.append(time.perf_counter()))
-    model.fit(
-        loop.train_stream(short, data.x_train, one_hot(data.y_train)),
-        epochs=1,
-        steps_per_epoch=steps + warmup,
-        callbacks=[*loop.recipe_callbacks(short, steps + warmup), clock],
-        verbose=0,
-        shuffle=False,
-    )
-    return float(np.median(np.diff(stamps[warmup - 1 :])))
+    stream = loop.train_stream(short, data.x_train, one_hot(data.y_train))
+    return loop.median_step_seconds(model, stream, steps, warmup, loop.recipe_callbacks(short, steps + warmup))
 
 
 def main() -> None:

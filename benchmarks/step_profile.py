@@ -84,17 +84,6 @@ def random_batches(recipe, steps: int):
     )
 
 
-def fit_seconds_per_step(model, stream, steps: int, callbacks=()) -> float:
-    """Median seconds per step of ``model.fit`` over ``steps`` steps after two untimed ones."""
-    import keras
-    import numpy as np
-
-    stamps: list[float] = []
-    clock = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: stamps.append(time.perf_counter()))
-    model.fit(stream, epochs=1, steps_per_epoch=steps + 2, callbacks=[*callbacks, clock], verbose=0)
-    return float(np.median(np.diff(stamps[1:])))
-
-
 def op_profile(recipe, steps: int) -> dict:
     """Self-time per op group, milliseconds per step, of ``steps`` bare steps under the profiler."""
     import tensorflow as tf
@@ -150,7 +139,7 @@ def loop_costs(recipe, data, steps: int, rounds: int = 2) -> dict:
     for _ in range(rounds):  # interleaved rounds: a slow moment of the machine hits one round, not one variant
         for name, (dataset, callbacks) in variants.items():
             model = loop.compiled_model(recipe, per_epoch)
-            medians[name].append(fit_seconds_per_step(model, dataset, steps, callbacks()))
+            medians[name].append(loop.median_step_seconds(model, dataset, steps, 2, callbacks()))
     out = {name: min(values) for name, values in medians.items()}  # the least disturbed round
     started, batches = time.perf_counter(), 0
     for _ in stream.take(steps + 2):

@@ -170,14 +170,13 @@ def seconds_per_step(recipe: Recipe, images: np.ndarray, labels: np.ndarray, ste
     pick = np.random.default_rng(recipe.seed).choice(len(images), n, replace=len(images) < n)
     short = recipe.replace(epochs=1)
     model = compiled_model(short, steps + warmup)
+    return median_step_seconds(model, train_stream(short, images[pick], one_hot(labels[pick])), steps, warmup)
+
+
+def median_step_seconds(model: keras.Model, stream, steps: int, warmup: int = 2, callbacks=()) -> float:
+    """Median seconds of one step of ``model.fit`` on ``stream`` over ``steps`` steps after ``warmup``
+    untimed ones (they trace the graph), with ``callbacks`` in the loop."""
     stamps: list[float] = []
     clock = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: stamps.append(time.perf_counter()))
-    model.fit(
-        train_stream(short, images[pick], one_hot(labels[pick])),
-        epochs=1,
-        steps_per_epoch=steps + warmup,
-        callbacks=[clock],
-        verbose=0,
-        shuffle=False,
-    )
+    model.fit(stream, epochs=1, steps_per_epoch=steps + warmup, callbacks=[*callbacks, clock], verbose=0, shuffle=False)
     return float(np.median(np.diff(stamps[warmup - 1 :])))
