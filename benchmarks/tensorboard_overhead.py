@@ -63,7 +63,12 @@ def main() -> None:
         "start of fit (writers created, history rewritten, graph written): "
         f"{spent['on_train_begin'][0] * 1000:.1f} ms once"
     )
-    print(json.dumps({"recipe": args.recipe, "epochs": rows, "start_ms": round(spent["on_train_begin"][0] * 1000, 1)}))
+    summary = {
+        "recipe": args.recipe,
+        "n_train": result.run_info["n_train"],
+        "cpu": result.run_info["device"].get("cpu"),
+    }
+    print(json.dumps({**summary, "epochs": rows, "start_ms": round(spent["on_train_begin"][0] * 1000, 1)}))
 
 
 if __name__ == "__main__":

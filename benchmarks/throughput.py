@@ -4,6 +4,7 @@
     python benchmarks/throughput.py --recipe fast --xla off        # XLA forced off
     TF_ENABLE_ONEDNN_OPTS=0 python benchmarks/throughput.py        # oneDNN forced off
     python benchmarks/throughput.py --sweep --repeats 2            # every recipe x XLA x oneDNN -> a table
+    python benchmarks/throughput.py --precision mixed_bfloat16     # Keras' bf16 policy
 
 Uses random pixels (speed does not depend on the data), the recipe's model, batch size,
 optimizer and loss. Prints one JSON line per measurement: training images/s, GFLOP/s
@@ -48,9 +49,20 @@ def peak_formula(cpu, fma_pipes: int = FMA_PIPES) -> str:
 
 
 def measure(
-    recipe_name: str, batch_size: int | None, xla: str, steps: int, inference_images: int, threads: int | None = None
+    recipe_name: str,
+    batch_size: int | None,
+    xla: str,
+    steps: int,
+    inference_images: int,
+    threads: int | None = None,
+    precision: str = "recipe",
 ) -> dict:
-    """One measurement in this process (oneDNN as the environment left it)."""
+    """One measurement in this process (oneDNN as the environment left it).
+
+    ``precision``: "recipe" keeps the recipe's Keras dtype policy, else one of Recipe.precision's
+    values (e.g. "mixed_bfloat16"). oneDNN's own math mode is the environment's
+    (TF_SET_ONEDNN_FPMATH_MODE=BF16 lets it compute fp32 convolutions in bf16).
+    """
     import cifar_lib  # noqa: F401  (sets the oneDNN default before TensorFlow loads)
     from cifar_lib import config
 
@@ -66,6 +78,8 @@ def measure(
     recipe = get_recipe(recipe_name)
     if batch_size:
         recipe = recipe.replace(batch_size=batch_size)
+    if precision != "recipe":
+        recipe = recipe.replace(precision=precision)
     jit = recipe.jit_compile if xla == "recipe" else xla == "on"
     model = loop.compiled_model(recipe.replace(jit_compile=jit), 50_000 // recipe.batch_size)
     rng = np.random.default_rng(0)
@@ -99,6 +113,8 @@ def measure(
         "xla": bool(jit),
         "threads": threads or cpu.cores,
         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TF default"),
+        "precision": loop.precision(recipe),
+        "onednn_fpmath": os.environ.get("TF_SET_ONEDNN_FPMATH_MODE", "default"),
         "train_images_per_s": round(train_ips, 1),
         "train_gflops": round(gflops, 1),
         "fraction_of_peak": None if peak is None else round(gflops / peak, 3),
@@ -153,6 +169,12 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=8, help="timed training steps (after 2 warm-up steps)")
     p.add_argument("--inference-images", type=int, default=2000)
     p.add_argument("--threads", type=int, default=None, help="intra-op threads (default: all cores)")
+    p.add_argument(
+        "--precision",
+        default="recipe",
+        choices=("recipe", "float32", "mixed_bfloat16", "mixed_float16"),
+        help="Keras dtype policy (default: the recipe's)",
+    )
     p.add_argument("--sweep", action="store_true", help="all recipes (or --only) x XLA x oneDNN")
     p.add_argument("--only", nargs="*", default=list(RECIPES), choices=RECIPES, help="recipes for --sweep")
     p.add_argument("--repeats", type=int, default=2, help="runs per combination in --sweep")
@@ -167,7 +189,9 @@ def main() -> None:
             with open(args.out, "a") as f:
                 f.writelines(json.dumps(r) + "\n" for r in rows)
         return
-    result = measure(args.recipe, args.batch_size, args.xla, args.steps, args.inference_images, args.threads)
+    result = measure(
+        args.recipe, args.batch_size, args.xla, args.steps, args.inference_images, args.threads, args.precision
+    )
     print(json.dumps(result))
     if args.out:
         with open(args.out, "a") as f:

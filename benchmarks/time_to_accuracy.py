@@ -2,6 +2,7 @@
 
     python benchmarks/time_to_accuracy.py --recipe quick --out runs/quick-full
     python benchmarks/time_to_accuracy.py --recipe fast --out runs/fast-full --data /path/to/cifar10
+    python benchmarks/time_to_accuracy.py --set label_smoothing=0 --out runs/no-smoothing   # any Recipe field
 
 Test accuracy (no TTA) is measured at every epoch end; "seconds" counts training time only
 (evaluation excluded), as in airbench. At the end the final model is evaluated with
@@ -12,6 +13,7 @@ command again after an interruption.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import time
@@ -32,6 +34,15 @@ def seconds_to_thresholds(history, thresholds=THRESHOLDS) -> dict[str, float | N
     return out
 
 
+def field_value(text: str) -> tuple[str, object]:
+    """'label_smoothing=0' -> ("label_smoothing", 0); 'ema_start_epoch=None' -> (..., None)."""
+    field, _, value = text.partition("=")
+    try:
+        return field, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        raise SystemExit(f"--set {text}: write FIELD=VALUE with a Python literal value, e.g. batch_size=256") from None
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=None, help="CIFAR-10 source (default $CIFAR10_DATA)")
@@ -40,6 +51,7 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--widths", type=int, nargs=3, default=None, help="channels of the three conv groups")
+    p.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE", help="recipe fields, e.g. batch_size=256")
     args = p.parse_args()
 
     from cifar_lib.data import load_cifar10
@@ -52,6 +64,7 @@ def main() -> None:
         {"seed": args.seed}
         | ({"epochs": args.epochs} if args.epochs else {})
         | ({"widths": tuple(args.widths)} if args.widths else {})
+        | dict(field_value(text) for text in args.set)
     )
     result = train(args.recipe, data, args.out, verbose=2, **overrides)
     t0 = time.perf_counter()
@@ -68,6 +81,7 @@ def main() -> None:
         "epochs": result.run_info["epochs"],
         "widths": list(result.run_info["recipe"]["widths"] or ()),
         "batch_size": result.run_info["recipe"]["batch_size"],
+        "overrides": {k: v for k, v in overrides.items() if k not in ("seed", "epochs", "widths")},
         "n_train": result.run_info["n_train"],
         "train_seconds_total": result.run_info["train_seconds"],
         "seconds_to_test_accuracy": seconds_to_thresholds(result.history),

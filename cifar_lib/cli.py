@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--out", required=True, help="where to write it: a folder for saved_model, else a file")
     x.set_defaults(func=_export)
 
-    p = sub.add_parser("pipeline", help="run notebooks 01..05 with papermill")
+    p = sub.add_parser("pipeline", help="run notebooks 01..07 with papermill")
     pipeline.add_arguments(p)
     p.set_defaults(func=_pipeline)
     return parser

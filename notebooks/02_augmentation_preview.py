@@ -8,7 +8,8 @@
 #
 # The art is in choosing transformations that keep images realistic. We compare two choices:
 #
-# - **baseline** (the seed project's recipe, formerly Keras `ImageDataGenerator`): rotation up to 15
+# - **baseline** (the seed project's recipe, which used Keras 2's `ImageDataGenerator`, rebuilt in
+#   `cifar_lib/augment.py` from Keras 3 preprocessing layers): rotation up to 15
 #   degrees, shifts up to 10% of the image in each direction, and a horizontal flip of each image
 #   with probability 1/2, independently of the rotation; the areas left empty (corners after a
 #   rotation, bands along the edges after a shift) are filled with the nearest edge pixel.

@@ -298,7 +298,7 @@ def _widget_cell(browser, url: str, code: str):
 def _redraw_after(page, cell, before: str, what: str, screenshot: str) -> None:
     """Wait until the widget's figure differs from ``before``, then save a screenshot and close the page."""
     _wait_until(page, lambda: _image_of(cell) not in ("", before), 60, what)
-    cell.scroll_into_view_if_needed()
+    cell.evaluate("element => element.scrollIntoView({block: 'start'})")  # the code, then its widgets
     page.screenshot(path=os.path.join(ARTIFACTS, screenshot))
     page.close()
 
