@@ -84,7 +84,7 @@ frontier: $(STAMP)
 peer: $(STAMP)
 	test -x .venv-peer/bin/python || ($(PYTHON3) -m venv .venv-peer && \
 	  .venv-peer/bin/python -m pip install --disable-pip-version-check --quiet torch==2.13.0 numpy)
-	$(PY) benchmarks/speed_table.py
+	$(PY) benchmarks/speed_table.py --repeats 3
 
 clean:
 	rm -rf runs/ test-artifacts/ .pytest_cache/ notebooks/.ipynb_checkpoints/

@@ -7,7 +7,8 @@
 For the quick and the fast widths, each measurement in a fresh process: TensorFlow fp32
 (``throughput.py``), TensorFlow with oneDNN's bf16 math mode (``TF_SET_ONEDNN_FPMATH_MODE=BF16``),
 TensorFlow with Keras' ``mixed_bfloat16`` policy, PyTorch fp32 and PyTorch with ``torch.autocast``
-bf16 (``peer_pytorch.py``). With --repeats N the rows run in N rounds, each round every row once
+bf16 (``peer_pytorch.py``); the last two only on a CPU with native bf16 unless --rows names
+them. With --repeats N the rows run in N rounds, each round every row once
 in the same order, so a drift of the machine's speed touches every row alike; the table shows
 the median and the runs. Prints a markdown table and appends one JSON line per network and row
 (median and runs) to benchmarks/records/peer.jsonl. bf16 only pays on a CPU with native bf16
@@ -37,6 +38,10 @@ ROWS = {
     "torch-fp32": ("PyTorch", "fp32", [], {}),
     "torch-bf16": ("PyTorch", "bf16 autocast", ["--bf16"], {}),
 }
+# computed in bf16, these rows are emulated on a CPU without bf16 instructions: 10-30 times slower
+# there (minutes per step at the fast widths), so by default they run only where bf16 is native
+EMULATED_ELSEWHERE = ("tf-mixed-bf16", "torch-bf16")
+NATIVE_BF16 = ("avx512_bf16", "amx_bf16")
 
 
 def last_json(command: list[str], env: dict) -> dict:
@@ -58,14 +63,20 @@ def command_for(row: str, recipe: str) -> list[str]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--recipes", nargs="+", default=["quick", "fast"], choices=list(NETWORKS))
-    p.add_argument("--rows", nargs="+", default=list(ROWS), choices=list(ROWS))
+    p.add_argument("--rows", nargs="+", default=None, choices=list(ROWS), help="default: all on a bf16 CPU")
     p.add_argument("--repeats", type=int, default=1, help="interleaved rounds (each row once per round)")
     p.add_argument("--note", default="", help="what else ran on the machine meanwhile")
     args = p.parse_args()
     sys.path.insert(0, str(ROOT))
     from cifar_lib.hardware import cpu_facts
 
-    cpu = cpu_facts().describe()
+    facts = cpu_facts()
+    cpu = facts.describe()
+    if args.rows is None:
+        native = any(flag in facts.flags for flag in NATIVE_BF16)
+        args.rows = [row for row in ROWS if native or row not in EMULATED_ELSEWHERE]
+        if not native:
+            print(f"no native bf16 on this CPU: left out {', '.join(EMULATED_ELSEWHERE)} (--rows runs them)")
     rows = []
     for recipe in args.recipes:
         widths, batch = NETWORKS[recipe]
