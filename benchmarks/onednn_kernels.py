@@ -52,6 +52,8 @@ def summarise(execs: list[str], batch: int, steps: int) -> dict[str, dict]:
     """Per "kind pass": implementation, data types and milliseconds per timed step."""
     mark = re.compile(rf"\bmb{batch}(?!\d)")
     at_batch = [i for i, line in enumerate(execs) if mark.search(line)]
+    if not at_batch:  # TensorFlow ran the step with its own kernels (Eigen), oneDNN none of it
+        return {}
     # from the first to the last primitive at the training batch size: the steps, with the weight
     # reorders between their convolutions (inference, with its own batch size, comes after)
     training = [line.split(",") for line in execs[at_batch[0] : at_batch[-1] + 1]]
@@ -88,6 +90,8 @@ def main() -> None:
         step_ms = 1000 * result["batch_size"] / result["train_images_per_s"]
         onednn_ms = sum(v["ms"] for v in parts.values())
         print(f"\n{mode}: {step_ms:.0f} ms per step, {onednn_ms:.0f} ms of it in oneDNN ({onednn_ms / step_ms:.0%})")
+        if not parts:
+            print("oneDNN ran no primitive at the training batch size: TensorFlow's own kernels ran the step")
         print("| primitive, pass | implementation | data types | ms per step |\n|---|---|---|---|")
         for name, v in sorted(parts.items(), key=lambda kv: -kv[1]["ms"]):
             print(f"| {name} | {', '.join(v['implementations'])} | {', '.join(v['types'])} | {v['ms']:.0f} |")

@@ -667,9 +667,9 @@ for name, start in (("with", training.get_recipe(RECIPE).ema_start_epoch), ("wit
 # are the same for three epochs, on the same images, so they are strongly correlated; whether
 # the gap is more than noise would take a paired count, which this notebook does not make. The
 # README's full runs on all the data (seed 0, one CPU, scored on the test set) found the
-# opposite: 86.28% with the lookahead and 85.72% without, a gap five times the seeds' spread
-# of the recipe (standard deviation 0.11 points); with TTA the two end level (86.66% and
-# 86.64%).
+# opposite: 86.28% with the lookahead and 85.72% without, about 3.5 times the spread
+# expected between two single runs of one recipe (1.4 x the seeds' standard deviation of 0.11
+# points, from three seeds); with TTA the two end level (86.66% and 86.64%).
 #
 # **Exercise 2.**
 
