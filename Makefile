@@ -80,7 +80,8 @@ sync-notebooks: $(STAMP)
 frontier: $(STAMP)
 	$(PY) benchmarks/frontier.py
 
-# PyTorch is not a dependency of the tutorial: the peer gets a venv of its own (CPU build of torch)
+# PyTorch is not a dependency of the tutorial: the peer gets a venv of its own
+# (PIP_INDEX_URL=https://download.pytorch.org/whl/cpu gets the CPU-only build of torch)
 peer: $(STAMP)
 	test -x .venv-peer/bin/python || ($(PYTHON3) -m venv .venv-peer && \
 	  .venv-peer/bin/python -m pip install --disable-pip-version-check --quiet torch==2.13.0 numpy)

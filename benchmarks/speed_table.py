@@ -1,19 +1,19 @@
 """TensorFlow (this project) and the PyTorch peer, same network and step, measured in one run.
 
-    make peer                                            # builds .venv-peer (PyTorch, CPU build) once, then this
+    make peer                                            # builds .venv-peer (PyTorch) once, then this
     python benchmarks/speed_table.py --repeats 3         # three interleaved rounds, medians
     python benchmarks/speed_table.py --rows tf-fp32 tf-bf16-math --recipes quick   # TensorFlow only
 
 For the quick and the fast widths, each measurement in a fresh process: TensorFlow fp32
 (``throughput.py``), TensorFlow with oneDNN's bf16 math mode (``TF_SET_ONEDNN_FPMATH_MODE=BF16``),
 TensorFlow with Keras' ``mixed_bfloat16`` policy, PyTorch fp32 and PyTorch with ``torch.autocast``
-bf16 (``peer_pytorch.py``); the last two only on a CPU with native bf16 unless --rows names
-them. With --repeats N the rows run in N rounds, each round every row once
-in the same order, so a drift of the machine's speed touches every row alike; the table shows
-the median and the runs. Prints a markdown table and appends one JSON line per network and row
-(median and runs) to benchmarks/records/peer.jsonl. bf16 only pays on a CPU with native bf16
-(AMX or avx512_bf16): elsewhere it is emulated or not used (``onednn_kernels.py`` shows which
-kernels ran).
+bf16 (``peer_pytorch.py``). The two that compute in bf16 (Keras mixed_bfloat16, torch autocast)
+run only on a CPU with native bf16 (AMX or avx512_bf16) unless --rows names them: elsewhere
+they are emulated (``onednn_kernels.py`` shows which kernels ran). With --repeats N the rows run
+in N rounds, each round every row once in the same order, so a drift slower than a round
+touches every row alike (faster drift does not: the table shows the runs beside the median).
+Prints a markdown table and appends one JSON line per network and row (median and runs) to
+benchmarks/records/peer.jsonl.
 """
 
 from __future__ import annotations
