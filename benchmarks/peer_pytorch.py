@@ -6,9 +6,9 @@
 
 The network of cifar_lib/models/fast.py (2x2 whitening conv, GELU, three groups of conv, max
 pool, batch norm, GELU, conv, batch norm, GELU; max pool 3, a bias-free linear head, logits
-x 1/9; its whitening filters train here, the Keras network keeps them fixed), channels_last,
-SGD with Nesterov momentum 0.85, label-smoothed cross-entropy, on random pixels (speed does
-not depend on the data). Two threads unless --threads says
+x 1/9; its whitening filters and batch-norm scales train here, the Keras network has them
+fixed or leaves them out), channels_last, SGD with Nesterov momentum 0.85, label-smoothed
+cross-entropy, on random pixels (speed does not depend on the data). Two threads unless --threads says
 otherwise. Prints one JSON line: median training images/s over the timed steps. PyTorch is not
 a dependency of the tutorial: this runs in its own environment.
 """
