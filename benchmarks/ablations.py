@@ -17,7 +17,7 @@ import argparse
 import os
 
 from run_records import RECORDS as RECORDS_DIR
-from run_records import ROOT, full_run, upsert
+from run_records import ROOT, full_run, outcome, upsert
 
 RECORDS = RECORDS_DIR / "ablations.jsonl"
 NARROW = ["--widths", "32", "64", "64"]
@@ -47,11 +47,7 @@ def main() -> None:
             "batch_size": figures["batch_size"],
             "overrides": figures["overrides"],
             "seed": args.seed,
-            "cpu": figures["cpu"],
-            "data": figures["data"],
-            "n_test": figures["n_test"],
-            "train_seconds": figures["train_seconds_total"],
-            "final_test_accuracy": figures["final_test_accuracy"],
+            **outcome(figures),
             "note": args.note,
         }
         upsert(RECORDS, record, key=("name", "seed", "cpu"))

@@ -19,7 +19,7 @@ import argparse
 import os
 
 from run_records import RECORDS as RECORDS_DIR
-from run_records import ROOT, full_run, upsert
+from run_records import ROOT, full_run, outcome, upsert
 
 RECORDS = RECORDS_DIR / "frontier.jsonl"
 # most useful first: the 10-minute region of a slow CPU, then the shorter and longer runs
@@ -65,11 +65,7 @@ def main() -> None:
                 "batch_size": figures["batch_size"],
                 "seed": seed,
                 "train_images": epochs * figures["n_train"],
-                "cpu": figures["cpu"],
-                "data": figures["data"],
-                "n_test": figures["n_test"],
-                "train_seconds": figures["train_seconds_total"],
-                "final_test_accuracy": figures["final_test_accuracy"],
+                **outcome(figures),
             }
             upsert(RECORDS, record, key=("widths", "epochs", "seed", "cpu"))
 

@@ -27,13 +27,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from speed_table import ROWS
+
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "benchmarks" / "records" / "onednn_kernels.jsonl"
-MODES = {
-    "fp32": ([], {}),
-    "bf16-math": ([], {"TF_SET_ONEDNN_FPMATH_MODE": "BF16"}),
-    "mixed-bf16": (["--precision", "mixed_bfloat16"], {}),
-}
+MODES = {"fp32": "tf-fp32", "bf16-math": "tf-bf16-math", "mixed-bf16": "tf-mixed-bf16"}  # speed_table's rows
 WARMUP_STEPS = 2  # throughput.py's untimed steps
 TENSOR_TYPE = re.compile(r"\b(?:src|wei|dst|bia|diff_src|diff_wei|diff_dst)[:_](f32|bf16|f16|s8|u8|s32)\b")
 
@@ -84,7 +82,7 @@ def main() -> None:
     cpu = cpu_facts().describe()
     print(cpu)
     for mode in args.modes:
-        extra, env = MODES[mode]
+        _, _, extra, env = ROWS[MODES[mode]]
         execs, result = verbose_run(args.recipe, args.steps, extra, env)
         parts = summarise(execs, result["batch_size"], args.steps)
         step_ms = 1000 * result["batch_size"] / result["train_images_per_s"]

@@ -18,6 +18,12 @@ def full_run(out: Path, args: list[str], data: str | None = None) -> dict:
     return json.loads((out / "time_to_accuracy.json").read_text())
 
 
+def outcome(figures: dict) -> dict:
+    """The fields every training record keeps of ``full_run``'s figures: where it ran, on what, how it ended."""
+    keep = ("cpu", "data", "n_test", "train_seconds_total", "final_test_accuracy")
+    return {k.removesuffix("_total"): figures[k] for k in keep}
+
+
 def read_jsonl(path: Path) -> list[dict]:
     """The records of a JSON-lines file (an empty list when there is none)."""
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []

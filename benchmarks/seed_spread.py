@@ -19,7 +19,7 @@ import statistics
 from pathlib import Path
 
 from run_records import RECORDS as RECORDS_DIR
-from run_records import ROOT, full_run, read_jsonl, upsert
+from run_records import ROOT, full_run, outcome, read_jsonl, upsert
 
 RECORDS = RECORDS_DIR / "seed_spread.jsonl"
 
@@ -47,12 +47,8 @@ def main() -> None:
         record = {
             "recipe": args.recipe,
             "seed": seed,
-            "cpu": figures["cpu"],
-            "data": figures["data"],
-            "n_test": figures["n_test"],
-            "train_seconds": figures["train_seconds_total"],
+            **outcome(figures),
             "test_accuracy_per_epoch": figures["test_accuracy_per_epoch"],
-            "final_test_accuracy": figures["final_test_accuracy"],
         }
         upsert(RECORDS, record, key=("recipe", "seed", "cpu"))
     print(json.dumps(summary(read_jsonl(RECORDS), args.recipe), indent=2))
